@@ -1,0 +1,53 @@
+"""`python -m rvc <command>`: the same operations the UI offers, headless.
+
+Each command lives in its own module (listed in `COMMANDS`) that exposes
+`add_arguments(parser)` and `run(args) -> int`. Modules are imported only when
+their command runs, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from rvc.errors import RVCError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "doctor": ("rvc.commands.doctor", "report Python/torch/device and which prerequisites are present"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The top-level parser; each subcommand's own arguments are added lazily."""
+    parser = argparse.ArgumentParser(prog="python -m rvc", description="RVC Studio: voice conversion from the command line.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_module, help_text) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse `argv`, run the chosen command and return its exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser()
+    if not argv or argv[0] in ("-h", "--help"):
+        parser.print_help()
+        return 0
+    name, rest = argv[0], argv[1:]
+    if name not in COMMANDS:
+        parser.print_usage(sys.stderr)
+        print(f"error: unknown command {name!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[name][0])
+    command_parser = argparse.ArgumentParser(prog=f"python -m rvc {name}", description=COMMANDS[name][1])
+    module.add_arguments(command_parser)
+    args = command_parser.parse_args(rest)
+    try:
+        return int(module.run(args) or 0)
+    except RVCError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130

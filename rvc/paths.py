@@ -1,0 +1,83 @@
+"""Where weights, voices, indexes, runs and settings live: the one place that decides.
+
+Every function reads the environment when called (not at import), so tests and
+benchmarks can point `RVC_WEIGHTS_DIR` / `RVC_LOGS_DIR` at temporary folders.
+
+Layout under the weights folder:
+    embedders/<name>/            config.json + pytorch_model.bin|model.safetensors (or hubert_base.pt)
+    predictors/rmvpe.pt          RMVPE pitch network
+    pretrained/<vocoder>/<file>  pretrained G/D for training
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def weights_dir() -> Path:
+    """Root of all downloaded weights (`RVC_WEIGHTS_DIR`, default `assets/weights`)."""
+    return Path(os.environ.get("RVC_WEIGHTS_DIR") or PROJECT_ROOT / "assets" / "weights")
+
+
+def embedders_dir() -> Path:
+    """Folder holding one sub-folder per content embedder."""
+    return weights_dir() / "embedders"
+
+
+def embedder_dir(name: str) -> Path:
+    """Folder of the built-in or custom embedder called `name`."""
+    return embedders_dir() / name
+
+
+def predictors_dir() -> Path:
+    """Folder of pitch-predictor weights (RMVPE)."""
+    return weights_dir() / "predictors"
+
+
+def rmvpe_path() -> Path:
+    """Path of the RMVPE state dict."""
+    return predictors_dir() / "rmvpe.pt"
+
+
+def pretrained_dir() -> Path:
+    """Folder of pretrained generator/discriminator checkpoints."""
+    return weights_dir() / "pretrained"
+
+
+def logs_dir() -> Path:
+    """Root of training runs and downloaded voices (`RVC_LOGS_DIR`, default `logs`)."""
+    return Path(os.environ.get("RVC_LOGS_DIR") or PROJECT_ROOT / "logs")
+
+
+def run_dir(name: str) -> Path:
+    """Folder of the training run (or downloaded voice) called `name`."""
+    return logs_dir() / name
+
+
+def settings_path() -> Path:
+    """The user's settings file (`RVC_SETTINGS`, default `assets/settings.json`)."""
+    return Path(os.environ.get("RVC_SETTINGS") or PROJECT_ROOT / "assets" / "settings.json")
+
+
+def find_voices(root: Path | None = None) -> list[Path]:
+    """All voice files (`*.pth`) below `root` (default the logs folder), sorted.
+
+    Training checkpoints (`G_*.pth`, `D_*.pth`) are not voices and are left out.
+    """
+    root = logs_dir() if root is None else root
+    if not root.is_dir():
+        return []
+    return sorted(
+        path for path in root.rglob("*.pth") if path.is_file() and not path.name.startswith(("G_", "D_"))
+    )
+
+
+def find_indexes(root: Path | None = None) -> list[Path]:
+    """All faiss index files (`*.index`) below `root` (default the logs folder), sorted."""
+    root = logs_dir() if root is None else root
+    if not root.is_dir():
+        return []
+    return sorted(path for path in root.rglob("*.index") if path.is_file())

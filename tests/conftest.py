@@ -1,0 +1,19 @@
+"""Shared test set-up: every test runs with weights, logs and settings in temporary folders."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def isolated_paths(tmp_path, monkeypatch):
+    """Point the weights, logs and settings locations at a fresh temporary folder."""
+    monkeypatch.setenv("RVC_WEIGHTS_DIR", str(tmp_path / "weights"))
+    monkeypatch.setenv("RVC_LOGS_DIR", str(tmp_path / "logs"))
+    monkeypatch.setenv("RVC_SETTINGS", str(tmp_path / "settings.json"))
+    return tmp_path
