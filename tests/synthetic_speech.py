@@ -101,7 +101,7 @@ def synth_speech(duration: float = 2.0, sample_rate: int = 16000, speaker: int =
     """Synthesise `duration` seconds of speech-like audio for `SPEAKERS[speaker]`, reproducible by `seed`."""
     rng = np.random.default_rng(seed * 7919 + speaker)
     voice = SPEAKERS[speaker]
-    n = int(round(duration * sample_rate))
+    n = round(duration * sample_rate)
     t = np.arange(n) / sample_rate
     contour = _contour(t, voice, rng)
     voiced = np.zeros(n, dtype=bool)
