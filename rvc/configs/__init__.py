@@ -1,0 +1,72 @@
+"""Per-sample-rate model and training configs (JSON in the reference `train`/`data`/`model` layout)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rvc.errors import RVCError
+
+CONFIGS_DIR = Path(__file__).resolve().parent
+SAMPLE_RATES = (32000, 40000, 44100, 48000)
+VERSIONS = ("v1", "v2")
+LEGACY_SEGMENT_SIZE = 32
+"""Entry 2 of a voice file's `config` list: every reference exporter writes this constant, not the training segment."""
+
+
+def config_path(sample_rate: int, version: str = "v2") -> Path:
+    """Path of the JSON config for `sample_rate` (Hz) and model `version` ("v1" or "v2")."""
+    if version not in VERSIONS:
+        raise RVCError(f"Unknown model version {version!r}: use one of {', '.join(VERSIONS)}.")
+    if sample_rate not in SAMPLE_RATES:
+        rates = ", ".join(str(rate) for rate in SAMPLE_RATES)
+        raise RVCError(f"Unsupported sample rate {sample_rate!r}: use one of {rates} Hz.")
+    return CONFIGS_DIR / version / f"{sample_rate}.json"
+
+
+def load_config(sample_rate: int, version: str = "v2") -> dict:
+    """A fresh copy of the config for `sample_rate` and `version` (sections `train`, `data`, `model`)."""
+    with open(config_path(sample_rate, version), encoding="utf-8") as file:
+        return json.load(file)
+
+
+def spec_channels(cfg: dict) -> int:
+    """Linear-spectrogram bins the posterior encoder reads: `filter_length // 2 + 1`."""
+    return cfg["data"]["filter_length"] // 2 + 1
+
+
+def segment_frames(cfg: dict) -> int:
+    """Training slice length in frames: `train.segment_size // data.hop_length`."""
+    return cfg["train"]["segment_size"] // cfg["data"]["hop_length"]
+
+
+def inference_config_list(cfg: dict) -> list:
+    """The 18-item voice-file `config` list in reference order (`Synthesizer(*items)` builds the model)."""
+    model = cfg["model"]
+    return [
+        spec_channels(cfg),
+        LEGACY_SEGMENT_SIZE,
+        model["inter_channels"],
+        model["hidden_channels"],
+        model["filter_channels"],
+        model["n_heads"],
+        model["n_layers"],
+        model["kernel_size"],
+        model["p_dropout"],
+        model["resblock"],
+        model["resblock_kernel_sizes"],
+        model["resblock_dilation_sizes"],
+        model["upsample_rates"],
+        model["upsample_initial_channel"],
+        model["upsample_kernel_sizes"],
+        model["spk_embed_dim"],
+        model["gin_channels"],
+        cfg["data"]["sample_rate"],
+    ]
+
+
+def training_config_list(cfg: dict) -> list:
+    """Like `inference_config_list` but with the real training segment (in frames) as entry 2."""
+    items = inference_config_list(cfg)
+    items[1] = segment_frames(cfg)
+    return items
