@@ -57,6 +57,11 @@ def run_dir(name: str) -> Path:
     return logs_dir() / name
 
 
+def outputs_dir() -> Path:
+    """Default folder for converted audio (`RVC_OUTPUTS_DIR`, default `outputs`); the settings may name another."""
+    return Path(os.environ.get("RVC_OUTPUTS_DIR") or PROJECT_ROOT / "outputs")
+
+
 def settings_path() -> Path:
     """The user's settings file (`RVC_SETTINGS`, default `assets/settings.json`)."""
     return Path(os.environ.get("RVC_SETTINGS") or PROJECT_ROOT / "assets" / "settings.json")
