@@ -1,0 +1,57 @@
+"""Weight normalisation: parametrized layers in memory, legacy `weight_g`/`weight_v` names on disk, fold for speed."""
+
+from __future__ import annotations
+
+import re
+
+import torch
+from torch import nn
+from torch.nn.utils import parametrize
+from torch.nn.utils.parametrizations import weight_norm as _parametrized_weight_norm
+
+_IN_MEMORY = re.compile(r"(^|\.)parametrizations\.weight\.original([01])$")
+_ON_DISK = re.compile(r"(^|\.)weight_([gv])$")
+_DISK_SUFFIX = {"0": "weight_g", "1": "weight_v"}
+_MEMORY_SUFFIX = {"g": "parametrizations.weight.original0", "v": "parametrizations.weight.original1"}
+
+
+def weight_norm(module: nn.Module, init_std: float | None = None) -> nn.Module:
+    """Wrap `module.weight` in a weight-norm parametrization (g over dim 0), optionally drawing it from N(0, init_std).
+
+    The draw happens before wrapping, so the stored magnitude g and direction v reproduce exactly that weight
+    (writing into the computed `weight` of an already parametrized layer would change nothing).
+    """
+    if init_std is not None:
+        with torch.no_grad():
+            module.weight.normal_(0.0, init_std)
+    return _parametrized_weight_norm(module, name="weight")
+
+
+def fold_weight_norm(module: nn.Module) -> nn.Module:
+    """Replace every weight-norm parametrization below `module` by its current plain weight, in place."""
+    for layer in module.modules():
+        if parametrize.is_parametrized(layer, "weight"):
+            parametrize.remove_parametrizations(layer, "weight", leave_parametrized=True)
+    return module
+
+
+def state_dict_to_disk(state_dict: dict) -> dict:
+    """Rename `…parametrizations.weight.original0/1` keys to the on-disk `…weight_g/weight_v` (order kept)."""
+    renamed = {}
+    for key, value in state_dict.items():
+        match = _IN_MEMORY.search(key)
+        if match:
+            key = key[: match.start()] + match.group(1) + _DISK_SUFFIX[match.group(2)]
+        renamed[key] = value
+    return renamed
+
+
+def state_dict_from_disk(state_dict: dict) -> dict:
+    """Rename on-disk `…weight_g/weight_v` keys to the parametrization names; in-memory names pass unchanged."""
+    renamed = {}
+    for key, value in state_dict.items():
+        match = _ON_DISK.search(key)
+        if match:
+            key = key[: match.start()] + match.group(1) + _MEMORY_SUFFIX[match.group(2)]
+        renamed[key] = value
+    return renamed
