@@ -1,0 +1,148 @@
+"""Optimizers for training: Ranger2020 (the default), AdamW and RAdam.
+
+Ranger2020 is RAdam (rectified Adam) + LookAhead + gradient centralization (GC), as in the
+Codename fork. We write it here instead of taking `pytorch_optimizer.Ranger` because that one
+centralizes every tensor with more than one dimension: a weight-norm magnitude (`[out, 1, 1]`)
+is then centralized over a single element, which zeroes its update, so those layers never learn
+their scale. Here GC touches only gradients with a fan-in above one (the mean over a single
+element is the element itself), which leaves biases, norms and weight-norm magnitudes alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import torch
+
+from rvc.errors import RVCError
+
+OPTIMIZER_NAMES = ("Ranger2020", "AdamW", "RAdam")
+
+
+def centralize_gradient(grad: torch.Tensor) -> torch.Tensor:
+    """Subtract from `grad` (in place) its mean over all dims but dim 0, when that fan-in exceeds one."""
+    if grad.dim() > 1 and grad[0].numel() > 1:
+        grad.sub_(grad.mean(dim=tuple(range(1, grad.dim())), keepdim=True))
+    return grad
+
+
+class Ranger2020(torch.optim.Optimizer):
+    """RAdam + LookAhead (every `k` steps, blend `alpha`) + gradient centralization.
+
+    Per parameter p with gradient g (t = step):
+    g <- GC(g) if `use_gc`; m <- b1 m + (1-b1) g; v <- b2 v + (1-b2) g^2; rho_t = rho_inf - 2 t b2^t / (1 - b2^t);
+    if rho_t > `n_sma_threshold`: p -= lr r_t / (1-b1^t) * m / (sqrt(v) + eps), else p -= lr / (1-b1^t) * m;
+    decoupled weight decay p -= lr wd p; every k steps: slow += alpha (p - slow), p <- slow.
+    """
+
+    def __init__(
+        self,
+        params: Iterable,
+        lr: float = 1e-4,
+        betas: tuple[float, float] = (0.8, 0.99),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        alpha: float = 0.5,
+        k: int = 6,
+        n_sma_threshold: float = 5.0,
+        use_gc: bool = True,
+    ):
+        if lr <= 0 or eps < 0 or weight_decay < 0 or not 0 <= alpha <= 1 or k < 1:
+            raise ValueError(
+                f"invalid Ranger2020 settings: lr={lr}, eps={eps}, wd={weight_decay}, alpha={alpha}, k={k}"
+            )
+        if not all(0 <= beta < 1 for beta in betas):
+            raise ValueError(f"betas must lie in [0, 1): {betas}")
+        defaults = {
+            "lr": lr,
+            "betas": betas,
+            "eps": eps,
+            "weight_decay": weight_decay,
+            "alpha": alpha,
+            "k": k,
+            "n_sma_threshold": n_sma_threshold,
+            "use_gc": use_gc,
+        }
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss if given."""
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            rho_inf = 2.0 / (1.0 - beta2) - 1.0
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if p.grad.is_sparse:
+                    raise RuntimeError("Ranger2020 does not support sparse gradients")
+                grad = p.grad
+                if group["use_gc"]:
+                    centralize_gradient(grad)
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["exp_avg"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["exp_avg_sq"] = torch.zeros_like(p, memory_format=torch.preserve_format)
+                    state["slow_buffer"] = p.detach().clone()
+                state["step"] += 1
+                t = state["step"]
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                exp_avg.mul_(beta1).add_(grad, alpha=1.0 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1.0 - beta2)
+
+                beta2_t = beta2**t
+                rho_t = rho_inf - 2.0 * t * beta2_t / (1.0 - beta2_t)
+                bias_correction1 = 1.0 - beta1**t
+                if group["weight_decay"]:
+                    p.mul_(1.0 - group["lr"] * group["weight_decay"])
+                if rho_t > group["n_sma_threshold"]:
+                    rectifier = math.sqrt(
+                        (1.0 - beta2_t) * (rho_t - 4) / (rho_inf - 4) * (rho_t - 2) / rho_t * rho_inf / (rho_inf - 2)
+                    )
+                    denom = exp_avg_sq.sqrt().add_(group["eps"])
+                    p.addcdiv_(exp_avg, denom, value=-group["lr"] * rectifier / bias_correction1)
+                else:
+                    p.add_(exp_avg, alpha=-group["lr"] / bias_correction1)
+
+                if t % group["k"] == 0:
+                    slow = state["slow_buffer"]
+                    slow.add_(p - slow, alpha=group["alpha"])
+                    p.copy_(slow)
+        return loss
+
+
+@dataclass(frozen=True)
+class OptimizerSettings:
+    """What the user chose for one optimizer (generator or discriminator)."""
+
+    name: str = "Ranger2020"
+    lr: float = 1e-4
+    betas: tuple[float, float] = (0.8, 0.99)
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    use_gc: bool = True
+
+
+def build_optimizer(params: Iterable[torch.nn.Parameter], settings: OptimizerSettings) -> torch.optim.Optimizer:
+    """The optimizer `settings.name` over `params`."""
+    params = [p for p in params if p.requires_grad]
+    common = {
+        "lr": settings.lr,
+        "betas": tuple(settings.betas),
+        "eps": settings.eps,
+        "weight_decay": settings.weight_decay,
+    }
+    if settings.name == "Ranger2020":
+        return Ranger2020(params, use_gc=settings.use_gc, **common)
+    if settings.name == "AdamW":
+        return torch.optim.AdamW(params, **common)
+    if settings.name == "RAdam":
+        return torch.optim.RAdam(params, decoupled_weight_decay=True, **common)
+    raise RVCError(f"unknown optimizer {settings.name!r}; choose one of {', '.join(OPTIMIZER_NAMES)}")

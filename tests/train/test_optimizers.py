@@ -1,0 +1,119 @@
+"""Ranger2020, AdamW and RAdam as the trainer builds them."""
+
+import io
+
+import pytest
+import torch
+from pytorch_optimizer import Ranger as ReferenceRanger
+from torch import nn
+
+from rvc.errors import RVCError
+from rvc.train.optimizers import OptimizerSettings, Ranger2020, build_optimizer, centralize_gradient
+
+
+def _model(seed: int = 0) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(
+        nn.utils.parametrizations.weight_norm(nn.Conv1d(3, 8, 5, padding=2)),
+        nn.LeakyReLU(0.1),
+        nn.Conv1d(8, 4, 3, padding=1),
+        nn.Flatten(),
+        nn.Linear(4 * 16, 2),
+    )
+
+
+def _train(model: nn.Module, optimizer: torch.optim.Optimizer, steps: int) -> list[torch.Tensor]:
+    torch.manual_seed(1)
+    batches = [(torch.randn(4, 3, 16), torch.randn(4, 2)) for _ in range(steps)]
+    history = []
+    for x, y in batches:
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+        history.append(torch.cat([p.detach().flatten().clone() for p in model.parameters()]))
+    return history
+
+
+def test_ranger_without_gc_matches_reference_radam_lookahead_step_for_step():
+    ours, reference = _model(), _model()
+    settings = {"lr": 1e-2, "betas": (0.8, 0.99), "eps": 1e-8, "alpha": 0.5, "k": 6}
+    mine = _train(ours, Ranger2020(ours.parameters(), use_gc=False, n_sma_threshold=5, **settings), 14)
+    theirs = _train(
+        reference,
+        ReferenceRanger(
+            reference.parameters(), use_gc=False, n_sma_threshold=5, degenerated_to_sgd=True, foreach=False, **settings
+        ),
+        14,
+    )
+    for step, (a, b) in enumerate(zip(mine, theirs, strict=True), start=1):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-7, msg=f"diverged at step {step}")
+    assert not torch.equal(mine[0], mine[-1])
+
+
+def test_gc_centres_multi_dim_gradients_along_fan_in_and_spares_magnitudes():
+    model = _model()
+    optimizer = Ranger2020(model.parameters(), lr=1e-3, use_gc=True)
+    magnitude = model[0].parametrizations.weight.original0
+    before = magnitude.detach().clone()
+    _train(model, optimizer, 1)
+    for name, p in model.named_parameters():
+        grad = p.grad
+        if grad.dim() > 1 and grad[0].numel() > 1:
+            means = grad.mean(dim=tuple(range(1, grad.dim())))
+            assert means.abs().max() < 1e-7, name
+    assert magnitude.grad.abs().sum() > 0
+    assert not torch.equal(magnitude.detach(), before), "weight-norm magnitude must still learn under GC"
+
+
+def test_centralize_gradient_leaves_vectors_and_single_fan_in_alone():
+    bias, magnitude = torch.randn(5), torch.randn(5, 1, 1)
+    assert torch.equal(centralize_gradient(bias.clone()), bias)
+    assert torch.equal(centralize_gradient(magnitude.clone()), magnitude)
+    weight = torch.randn(4, 3, 2)
+    assert centralize_gradient(weight.clone()).mean(dim=(1, 2)).abs().max() < 1e-6
+
+
+def test_lookahead_syncs_every_k_steps():
+    model = _model()
+    optimizer = Ranger2020(model.parameters(), lr=1e-2, k=3, use_gc=False)
+    _train(model, optimizer, 3)
+    for p in model.parameters():
+        assert torch.equal(optimizer.state[p]["slow_buffer"], p.detach())
+
+
+def test_ranger_state_survives_a_weights_only_checkpoint_round_trip():
+    model, twin = _model(), _model()
+    first = Ranger2020(model.parameters(), lr=1e-2)
+    _train(model, first, 4)
+    buffer = io.BytesIO()
+    torch.save({"model": model.state_dict(), "optimizer": first.state_dict()}, buffer)
+    buffer.seek(0)
+    saved = torch.load(buffer, weights_only=True)
+    twin.load_state_dict(saved["model"])
+    second = Ranger2020(twin.parameters(), lr=1e-2)
+    second.load_state_dict(saved["optimizer"])
+    a, b = _train(model, first, 4), _train(twin, second, 4)
+    torch.testing.assert_close(a[-1], b[-1])
+
+
+@pytest.mark.parametrize("name", ["Ranger2020", "AdamW", "RAdam"])
+def test_build_optimizer_lowers_the_loss(name):
+    torch.manual_seed(0)
+    model = nn.Linear(6, 1)
+    x = torch.randn(64, 6)
+    y = x @ torch.randn(6, 1)
+    optimizer = build_optimizer(model.parameters(), OptimizerSettings(name=name, lr=3e-2))
+    losses = []
+    for _ in range(60):
+        optimizer.zero_grad()
+        loss = nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.5 * losses[0]
+    assert optimizer.param_groups[0]["betas"] == (0.8, 0.99)
+
+
+def test_unknown_optimizer_is_a_clear_error():
+    with pytest.raises(RVCError, match="unknown optimizer 'SGD'.*Ranger2020"):
+        build_optimizer(nn.Linear(2, 2).parameters(), OptimizerSettings(name="SGD"))
