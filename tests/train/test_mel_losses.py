@@ -1,0 +1,71 @@
+"""Spectrograms and training losses against independent computations."""
+
+import librosa
+import numpy as np
+import pytest
+import torch
+
+from rvc.train.losses import (
+    discriminator_loss,
+    feature_matching_loss,
+    generator_adversarial_loss,
+    kl_loss,
+    multiscale_mel_loss,
+)
+from rvc.train.mel import mel_spectrogram, multiscale_windows, spectrogram
+
+
+def test_spectrogram_matches_librosa_and_gives_one_frame_per_hop():
+    rng = np.random.default_rng(0)
+    audio = rng.standard_normal(400 * 20).astype(np.float32)
+    spec = spectrogram(torch.from_numpy(audio)[None], n_fft=2048, hop=400, win_length=2048)
+    assert spec.shape == (1, 1025, 20)
+    padded = np.pad(audio, (824, 824), mode="reflect")
+    expected = np.sqrt(np.abs(librosa.stft(padded, n_fft=2048, hop_length=400, center=False)) ** 2 + 1e-6)
+    np.testing.assert_allclose(spec[0].numpy(), expected, rtol=1e-3, atol=1e-3)
+
+
+def test_mel_spectrogram_is_log_of_slaney_mel_of_magnitude():
+    audio = torch.sin(2 * torch.pi * 440 * torch.arange(32000) / 32000)[None]
+    mel = mel_spectrogram(audio, 32000, n_fft=1024, hop=320, win_length=1024, n_mels=80)
+    assert mel.shape == (1, 80, 100)
+    basis = librosa.filters.mel(sr=32000, n_fft=1024, n_mels=80)
+    peak_band = int(np.argmax(basis[:, round(440 / 32000 * 1024)]))
+    assert int(mel[0, :, 50].argmax()) == peak_band
+    assert mel.min() >= np.log(1e-5) - 1e-6
+
+
+def test_multiscale_windows_follow_the_reference_table():
+    assert multiscale_windows() == [64, 128, 256, 512, 1024, 2048, 4096, 4096]
+
+
+@pytest.mark.parametrize("sample_rate", [32000, 44100])
+def test_multiscale_mel_loss_is_zero_for_identical_audio_and_differentiable(sample_rate):
+    torch.manual_seed(0)
+    real = torch.randn(2, 1, sample_rate // 4)
+    fake = real.clone().requires_grad_(True)
+    assert multiscale_mel_loss(real, fake, sample_rate).item() == pytest.approx(0.0, abs=1e-6)
+    noisy = (real + 0.3 * torch.randn_like(real)).requires_grad_(True)
+    loss = multiscale_mel_loss(real, noisy, sample_rate)
+    loss.backward()
+    assert loss.item() > 0.01 and noisy.grad.abs().sum() > 0
+
+
+def test_gan_losses_on_known_values():
+    real = [torch.full((2, 3), 1.0), torch.full((2, 5), 0.5)]
+    fake = [torch.full((2, 3), 0.0), torch.full((2, 5), 0.5)]
+    assert discriminator_loss(real, fake).item() == pytest.approx(0.0 + 0.0 + 0.25 + 0.25)
+    assert generator_adversarial_loss(fake).item() == pytest.approx(1.0 + 0.25)
+    maps_real = [[torch.ones(2, 4), torch.zeros(3)]]
+    maps_fake = [[torch.zeros(2, 4), torch.full((3,), 2.0)]]
+    assert feature_matching_loss(maps_real, maps_fake).item() == pytest.approx(2 * (1.0 + 2.0))
+
+
+def test_kl_loss_is_masked_per_frame():
+    m_p = torch.zeros(1, 2, 4)
+    logs_p = torch.zeros(1, 2, 4)
+    logs_q = torch.full((1, 2, 4), -1.0)
+    z_p = torch.ones(1, 2, 4)
+    mask = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]])
+    per_element = 0.0 - (-1.0) - 0.5 + 0.5 * 1.0
+    assert kl_loss(z_p, logs_q, m_p, logs_p, mask).item() == pytest.approx(2 * per_element)
