@@ -15,6 +15,7 @@ from rvc.errors import RVCError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("rvc.commands.doctor", "report Python/torch/device and which prerequisites are present"),
+    "download": ("rvc.commands.download", "download embedders, rmvpe.pt and pretrained models (resumable, verified)"),
 }
 
 

@@ -118,7 +118,10 @@ def normalize_vocoder(vocoder: str) -> str:
     for name, folder in VOCODER_FOLDERS.items():
         if vocoder.strip().lower() in (name.lower(), folder, folder.replace("-", "")):
             return name
-    raise RVCError(f"unknown vocoder {vocoder!r}; choose one of {', '.join(VOCODER_FOLDERS)}")
+    raise RVCError(
+        f"unknown vocoder {vocoder!r}; choose one of {', '.join(VOCODER_FOLDERS)} "
+        f"(or {', '.join(VOCODER_FOLDERS.values())})"
+    )
 
 
 def _pretrained_folder(vocoder: str, version: str) -> str:
