@@ -1,0 +1,302 @@
+"""Voice files: safe loading, refusal of code-carrying pickles, legacy formats, vocoder detection, writing."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from pathlib import Path
+
+import pytest
+import torch
+
+from rvc.configs import inference_config_list, load_config
+from rvc.errors import RVCError
+from rvc.models import detect_vocoder, read_voice_file, save_voice
+
+DECODER_KEYS = {
+    "HiFi-GAN": [
+        "dec.ups.0.weight_g",
+        "dec.ups.0.weight_v",
+        "dec.resblocks.0.convs1.0.weight_v",
+        "dec.conv_post.weight",
+    ],
+    "MRF HiFi-GAN": ["dec.upsamples.0.weight_g", "dec.mrfs.0.0.layers.0.conv1.weight_v", "dec.conv_post.weight_v"],
+}
+
+
+def fake_weights(version: str = "v2", f0: bool = True, vocoder: str = "HiFi-GAN", speakers: int = 3) -> dict:
+    """A hand-made voice state dict: the keys detection looks at, with tiny tensors elsewhere."""
+    weights = {
+        "emb_g.weight": torch.randn(speakers, 256),
+        "enc_p.emb_phone.weight": torch.randn(192, 768 if version == "v2" else 256),
+        "enc_p.emb_phone.bias": torch.randn(192),
+        "flow.flows.0.enc.in_layers.0.weight_g": torch.randn(4, 1, 1),
+        "enc_q.pre.weight": torch.randn(2, 2, 1),
+    }
+    if f0:
+        weights["enc_p.emb_pitch.weight"] = torch.randn(256, 192)
+        weights["dec.m_source.l_linear.weight"] = torch.randn(1, 9 if vocoder == "MRF HiFi-GAN" else 1)
+    for key in DECODER_KEYS[vocoder]:
+        weights[key] = torch.randn(2, 2, 1)
+    return weights
+
+
+def voice_dict(sample_rate: int = 40000, version: str = "v2", **weight_kwargs) -> dict:
+    """An Applio-style voice dict around `fake_weights`."""
+    weights = {k: v.half() for k, v in fake_weights(version, **weight_kwargs).items() if not k.startswith("enc_q.")}
+    return {
+        "weight": weights,
+        "config": inference_config_list(load_config(sample_rate, version)),
+        "epoch": 12,
+        "step": 340,
+        "sr": sample_rate,
+        "f0": weight_kwargs.get("f0", True),
+        "version": version,
+        "creation_date": "2025-01-02T03:04:05",
+        "model_hash": "ab" * 32,
+        "dataset_length": "00:10:00",
+        "model_name": "alice",
+        "author": "someone",
+        "embedder_model": "contentvec",
+        "speakers_id": 1,
+        "vocoder": weight_kwargs.get("vocoder", "HiFi-GAN"),
+    }
+
+
+def write(path: Path, obj) -> Path:
+    torch.save(obj, path)
+    return path
+
+
+class CodePayload:
+    """Unpickling this runs `open(marker, 'w')`: the shape of a real malicious `.pth`."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (exec, (f"open({self.marker!r}, 'w').write('pwned')",))
+
+
+def test_applio_voice_fields(tmp_path):
+    voice = read_voice_file(write(tmp_path / "alice.pth", voice_dict(48000)))
+    assert (voice.sample_rate, voice.version, voice.use_f0, voice.vocoder) == (48000, "v2", True, "HiFi-GAN")
+    assert voice.notes == ()
+    assert voice.n_speakers == 3
+    assert voice.config[15] == 3 and voice.config[-1] == 48000
+    assert voice.metadata["model_name"] == "alice" and voice.metadata["epoch"] == 12
+    assert "weight" not in voice.metadata and "config" not in voice.metadata
+    assert voice.parameter_count == sum(t.numel() for t in voice.weights.values())
+
+
+def test_mainline_legacy_voice(tmp_path):
+    data = voice_dict(40000, "v1")
+    for key in ("version", "vocoder", "f0", "epoch", "step", "model_name", "dataset_length"):
+        del data[key]
+    data.update(sr="40k", f0=1, info="300epoch", name="bob", dataset_lenght="00:05:00")
+    voice = read_voice_file(write(tmp_path / "bob.pth", data))
+    assert (voice.sample_rate, voice.version, voice.use_f0, voice.vocoder) == (40000, "v1", True, "HiFi-GAN")
+    assert voice.metadata["epoch"] == 300
+    assert voice.metadata["model_name"] == "bob" and voice.metadata["dataset_length"] == "00:05:00"
+    assert voice.notes == ()
+
+
+def test_mainline_sr_string_used_when_config_lacks_it(tmp_path):
+    data = voice_dict(32000, "v1")
+    data["config"][-1] = "32k"
+    data["sr"] = "32k"
+    assert read_voice_file(write(tmp_path / "v.pth", data)).sample_rate == 32000
+
+
+def test_in_memory_weight_norm_names_are_accepted(tmp_path):
+    data = voice_dict()
+    data["weight"] = {k.replace("weight_g", "parametrizations.weight.original0"): v for k, v in data["weight"].items()}
+    voice = read_voice_file(write(tmp_path / "v.pth", data))
+    assert "flow.flows.0.enc.in_layers.0.weight_g" in voice.weights
+
+
+def test_pitchless_voice(tmp_path):
+    voice = read_voice_file(write(tmp_path / "v.pth", voice_dict(f0=False)))
+    assert voice.use_f0 is False and voice.vocoder == "HiFi-GAN"
+
+
+def test_wrong_metadata_loses_to_the_weights(tmp_path):
+    data = voice_dict(vocoder="MRF HiFi-GAN")
+    data.update(vocoder="HiFi-GAN", version="v1", f0=False, sr=32000)
+    voice = read_voice_file(write(tmp_path / "v.pth", data))
+    assert (voice.vocoder, voice.version, voice.use_f0, voice.sample_rate) == ("MRF HiFi-GAN", "v2", True, 40000)
+    notes = " | ".join(voice.notes)
+    assert "vocoder 'HiFi-GAN'" in notes and "version 'v1'" in notes and "f0=False" in notes and "sr 32000" in notes
+
+
+@pytest.mark.parametrize("vocoder", ["HiFi-GAN", "MRF HiFi-GAN"])
+def test_detect_vocoder_from_keys(vocoder):
+    assert detect_vocoder(fake_weights(vocoder=vocoder)) == vocoder
+
+
+def test_detect_vocoder_unknown_decoder():
+    weights = {k: v for k, v in fake_weights().items() if not k.startswith("dec.")}
+    weights["dec.something.weight"] = torch.zeros(1)
+    with pytest.raises(RVCError, match="no decoder weights"):
+        detect_vocoder(weights, source="x.pth")
+
+
+@pytest.mark.parametrize("container", ["torch-zip", "raw-pickle"])
+def test_code_carrying_pickle_is_refused_and_never_runs(tmp_path, container):
+    marker = tmp_path / "marker"
+    path = tmp_path / "evil.pth"
+    payload = {"weight": CodePayload(marker), "config": [0] * 18}
+    if container == "torch-zip":
+        torch.save(payload, path)
+    else:
+        path.write_bytes(pickle.dumps(payload, protocol=2))
+    with pytest.raises(RVCError) as caught:
+        read_voice_file(path)
+    message = str(caught.value)
+    assert "may contain code" in message and "NOT loaded" in message and str(path) in message
+    assert not marker.exists()
+
+    # Control: the payload is real -- plain unpickling of the same bytes does run it.
+    if container == "torch-zip":
+        with zipfile.ZipFile(path) as archive:
+            pickled = archive.read(next(name for name in archive.namelist() if name.endswith("data.pkl")))
+    else:
+        pickled = path.read_bytes()
+    pickle.loads(pickled)
+    assert marker.read_text() == "pwned"
+
+
+def test_refusal_names_the_requested_global(tmp_path):
+    path = tmp_path / "evil.pth"
+    torch.save({"weight": CodePayload(tmp_path / "m")}, path)
+    with pytest.raises(RVCError, match="exec"):
+        read_voice_file(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "is empty"),
+        (b"just some text, certainly not a model", "not a PyTorch model file"),
+        (b"<!DOCTYPE html><html>404</html>", "web page"),
+        (b"\x80\x02garbage that is no pickle", "NOT loaded"),
+    ],
+)
+def test_files_that_are_not_models(tmp_path, content, expected):
+    path = tmp_path / "bad.pth"
+    path.write_bytes(content)
+    with pytest.raises(RVCError, match=expected):
+        read_voice_file(path)
+
+
+@pytest.mark.parametrize("legacy", [False, True])
+def test_truncated_file(tmp_path, legacy):
+    whole = tmp_path / "whole.pth"
+    torch.save(voice_dict(), whole, _use_new_zipfile_serialization=not legacy)
+    cut = tmp_path / "cut.pth"
+    data = whole.read_bytes()
+    cut.write_bytes(data[: len(data) * 2 // 3])
+    with pytest.raises(RVCError, match="damaged or incomplete"):
+        read_voice_file(cut)
+
+
+def test_missing_file_and_folder(tmp_path):
+    with pytest.raises(RVCError, match="does not exist"):
+        read_voice_file(tmp_path / "nope.pth")
+    with pytest.raises(RVCError, match="not a file"):
+        read_voice_file(tmp_path)
+
+
+def test_training_checkpoints_are_not_voices(tmp_path):
+    generator = write(
+        tmp_path / "G_100.pth", {"model": fake_weights(), "iteration": 3, "optimizer": {}, "learning_rate": 1e-4}
+    )
+    with pytest.raises(RVCError, match=r"training checkpoint \(G_\*\.pth\).*Export a voice"):
+        read_voice_file(generator)
+    discriminator = write(
+        tmp_path / "D_100.pth", {"model": {"discriminators.0.convs.0.bias": torch.zeros(2)}, "iteration": 3}
+    )
+    with pytest.raises(RVCError, match="discriminator"):
+        read_voice_file(discriminator)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.pop("weight"), "no 'weight' dict"),
+        (lambda d: d.pop("config"), "'config' must be the list of 18"),
+        (lambda d: d.update(config=d["config"][:17]), "of length 17"),
+        (lambda d: d["weight"].pop("enc_p.emb_phone.weight"), "lack 'enc_p.emb_phone.weight'"),
+        (lambda d: d["weight"].pop("emb_g.weight"), "lack 'emb_g.weight'"),
+        (lambda d: d["weight"].update({"enc_p.emb_phone.weight": torch.zeros(192, 512)}), "width 512"),
+        (lambda d: d["weight"].update({"dec.ups.0.weight_g": "not a tensor"}), "not a tensor"),
+        (lambda d: d["config"].__setitem__(12, [10, 10, 2.205, 2]), "whole-number"),
+        (lambda d: d["config"].__setitem__(-1, 48000), "inconsistent"),
+        (lambda d: d["config"].__setitem__(-1, None) or d.update(sr=None), "no usable sample rate"),
+    ],
+)
+def test_broken_voice_dicts(tmp_path, change, expected):
+    data = voice_dict()
+    change(data)
+    path = write(tmp_path / "broken.pth", data)
+    with pytest.raises(RVCError, match=expected) as caught:
+        read_voice_file(path)
+    assert str(path) in str(caught.value)
+
+
+def test_non_dict_file(tmp_path):
+    with pytest.raises(RVCError, match="holds a list"):
+        read_voice_file(write(tmp_path / "list.pth", [1, 2, 3]))
+
+
+def test_pitchless_mrf_is_refused(tmp_path):
+    with pytest.raises(RVCError, match="only HiFi-GAN voices can be pitchless"):
+        read_voice_file(write(tmp_path / "v.pth", voice_dict(vocoder="MRF HiFi-GAN", f0=False)))
+
+
+def test_save_voice_writes_applio_keys_and_types(tmp_path):
+    weights = {k.replace("weight_g", "parametrizations.weight.original0"): v for k, v in fake_weights().items()}
+    config = tuple(inference_config_list(load_config(40000, "v2")))
+    path = save_voice(
+        tmp_path / "out" / "carol.pth", weights, config, epoch=7, step=70, author="me", dataset_length="00:01:00"
+    )
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    assert list(data) == [
+        "weight", "config", "epoch", "step", "sr", "f0", "version", "creation_date", "model_hash",
+        "dataset_length", "model_name", "author", "embedder_model", "speakers_id", "vocoder",
+    ]  # fmt: skip
+    assert data["sr"] == 40000 and type(data["sr"]) is int
+    assert data["f0"] is True and data["version"] == "v2" and data["vocoder"] == "HiFi-GAN"
+    assert (data["epoch"], data["step"], data["model_name"], data["author"]) == (7, 70, "carol", "me")
+    assert type(data["config"]) is list and data["config"] == inference_config_list(load_config(40000, "v2"))
+    assert all(not key.startswith("enc_q.") for key in data["weight"])
+    assert all(tensor.dtype == torch.float16 for tensor in data["weight"].values())
+    assert "flow.flows.0.enc.in_layers.0.weight_g" in data["weight"]
+    assert not any("parametrizations" in key for key in data["weight"])
+    assert len(data["model_hash"]) == 64 and int(data["model_hash"], 16) >= 0
+    assert sorted(p.name for p in path.parent.iterdir()) == ["carol.pth"]
+    reread = read_voice_file(path)
+    assert (reread.sample_rate, reread.version, reread.vocoder, reread.notes) == (40000, "v2", "HiFi-GAN", ())
+
+
+def test_save_voice_rejects_a_config_that_does_not_fit(tmp_path):
+    config = inference_config_list(load_config(40000, "v2"))
+    config[-1] = 32000
+    with pytest.raises(RVCError, match="inconsistent"):
+        save_voice(tmp_path / "v.pth", fake_weights(), config)
+    assert not any(tmp_path.iterdir())
+
+
+def test_save_voice_keeps_existing_file_when_writing_fails(tmp_path, monkeypatch):
+    path = save_voice(tmp_path / "v.pth", fake_weights(), inference_config_list(load_config(40000, "v2")), epoch=1)
+    before = path.read_bytes()
+
+    def failing_save(obj, handle):
+        handle.write(b"half a file")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(torch, "save", failing_save)
+    with pytest.raises(OSError, match="disk full"):
+        save_voice(path, fake_weights(), inference_config_list(load_config(40000, "v2")), epoch=2)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["v.pth"]
