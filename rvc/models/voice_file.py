@@ -53,7 +53,13 @@ def detect_vocoder(weights: Mapping[str, torch.Tensor], source: str = "these wei
     if _has_prefix(keys, REFINEGAN_PREFIXES):
         from rvc.models.vocoders.refinegan import detect_refinegan_layout
 
-        layout = detect_refinegan_layout(weights)
+        try:
+            layout = detect_refinegan_layout(weights)
+        except ValueError:
+            raise RVCError(
+                f"{source} have an incomplete RefineGAN decoder (no `dec.downsample_blocks` weights); "
+                "the file is damaged or not a RefineGAN voice RVC Studio knows."
+            ) from None
         if layout != SUPPORTED_REFINEGAN_LAYOUT:
             raise RVCError(
                 f"{source} use an older RefineGAN layout ({REFINEGAN_ORIGINS.get(layout, layout)}) that RVC Studio "

@@ -21,7 +21,9 @@ DECODER_KEYS = {
         "dec.conv_post.weight",
     ],
     "MRF HiFi-GAN": ["dec.upsamples.0.weight_g", "dec.mrfs.0.0.layers.0.conv1.weight_v", "dec.conv_post.weight_v"],
+    "RefineGAN": ["dec.m_source.merge.0.weight", "dec.pre_conv.weight_v", "dec.downsample_blocks.0.weight_v"],
 }
+REFINEGAN_FIRST_DOWNSAMPLE = {"A": [32, 16, 7], "H": [128, 1, 80]}
 
 
 def fake_weights(version: str = "v2", f0: bool = True, vocoder: str = "HiFi-GAN", speakers: int = 3) -> dict:
@@ -38,6 +40,8 @@ def fake_weights(version: str = "v2", f0: bool = True, vocoder: str = "HiFi-GAN"
         weights["dec.m_source.l_linear.weight"] = torch.randn(1, 9 if vocoder == "MRF HiFi-GAN" else 1)
     for key in DECODER_KEYS[vocoder]:
         weights[key] = torch.randn(2, 2, 1)
+    if vocoder == "RefineGAN":
+        weights["dec.downsample_blocks.0.weight_v"] = torch.randn(REFINEGAN_FIRST_DOWNSAMPLE["A"])
     return weights
 
 
@@ -129,9 +133,27 @@ def test_wrong_metadata_loses_to_the_weights(tmp_path):
     assert "vocoder 'HiFi-GAN'" in notes and "version 'v1'" in notes and "f0=False" in notes and "sr 32000" in notes
 
 
-@pytest.mark.parametrize("vocoder", ["HiFi-GAN", "MRF HiFi-GAN"])
+@pytest.mark.parametrize("vocoder", ["HiFi-GAN", "MRF HiFi-GAN", "RefineGAN"])
 def test_detect_vocoder_from_keys(vocoder):
     assert detect_vocoder(fake_weights(vocoder=vocoder)) == vocoder
+
+
+def test_older_refinegan_layouts_are_refused(tmp_path):
+    fork_2025 = voice_dict(vocoder="RefineGAN")
+    fork_2025["weight"]["dec.downsample_blocks.0.weight_v"] = torch.zeros(REFINEGAN_FIRST_DOWNSAMPLE["H"])
+    with pytest.raises(RVCError, match=r"older RefineGAN layout \(Codename fork, 2025\)"):
+        read_voice_file(write(tmp_path / "h.pth", fork_2025))
+    fork_2024 = voice_dict(vocoder="RefineGAN")
+    fork_2024["weight"]["dec.source_conv.weight_v"] = torch.zeros(16, 1, 7)
+    with pytest.raises(RVCError, match=r"older RefineGAN layout \(Codename fork, Dec 2024\)"):
+        read_voice_file(write(tmp_path / "d.pth", fork_2024))
+
+
+def test_incomplete_refinegan_decoder():
+    weights = fake_weights(vocoder="RefineGAN")
+    del weights["dec.downsample_blocks.0.weight_v"]
+    with pytest.raises(RVCError, match="incomplete RefineGAN"):
+        detect_vocoder(weights)
 
 
 def test_detect_vocoder_unknown_decoder():
