@@ -1,0 +1,1 @@
+"""Voice conversion: audio + voice file + index -> converted audio."""
