@@ -1,0 +1,54 @@
+"""The UI's "download missing prerequisites" action: byte progress, outcome line, failure message."""
+
+from __future__ import annotations
+
+from rvc import prerequisites
+from tabs.downloads_ui import download_missing_prerequisites
+from tests.local_http import FileServer
+
+
+class RecordingProgress:
+    """Stands in for gr.Progress: records (progress, desc) calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[tuple[int, int | None], str]] = []
+
+    def __call__(self, progress, desc=None, total=None, unit="steps") -> None:
+        self.calls.append((progress, desc))
+
+
+def serve_all_essentials(server: FileServer) -> dict[str, bytes]:
+    """Put a small distinct body for every essential prerequisite on the server."""
+    bodies = {}
+    for index, item in enumerate(prerequisites.essential_items()):
+        bodies[item.name] = bytes([index]) * (100_000 + index)
+        server.files["/" + item.remote_path] = bodies[item.name]
+    return bodies
+
+
+def test_downloads_every_missing_file_with_progress(monkeypatch):
+    with FileServer() as server:
+        monkeypatch.setenv(prerequisites.BASE_URL_ENV, server.base_url)
+        bodies = serve_all_essentials(server)
+        progress = RecordingProgress()
+        outcome = download_missing_prerequisites(progress)
+    items = prerequisites.essential_items()
+    assert outcome == f"✅ Downloaded {len(items)} file(s)."
+    for item in items:
+        assert item.path.read_bytes() == bodies[item.name]
+    assert all(status.present for status in prerequisites.check_all())
+    finals = [call for call in progress.calls if call[0][0] == call[0][1]]
+    assert len(finals) == len(items)
+    assert finals[0][1] == f"Downloading {items[0].name} (1/{len(items)})"
+    assert len(progress.calls) < 20 * len(items)  # throttled, not one update per chunk
+    assert download_missing_prerequisites(RecordingProgress()).startswith("✅ Nothing to download")
+
+
+def test_failure_reports_what_was_saved_and_why(monkeypatch):
+    with FileServer() as server:
+        monkeypatch.setenv(prerequisites.BASE_URL_ENV, server.base_url)
+        serve_all_essentials(server)
+        del server.files["/predictors/rmvpe.pt"]
+        outcome = download_missing_prerequisites(RecordingProgress())
+    assert outcome.startswith("❌ Saved 2 file(s), then: ")
+    assert "HTTP 404" in outcome and "rmvpe.pt" in outcome
