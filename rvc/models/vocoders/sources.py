@@ -1,0 +1,69 @@
+"""Excitation sources of the pitch-driven vocoders: sine waves at f0 (and harmonics) plus noise, at the sample rate."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+
+class SineGenerator(nn.Module):
+    """Frame-wise continuous-phase sine source (the NSF HiFi-GAN's generator in Applio and the Codename fork).
+
+    Within a frame the phase advances `f0 / sr` per sample; the phase reached at each frame's end, wrapped to
+    [-0.5, 0.5), is accumulated over frames (mod 1) and starts the next frame, so the phase is continuous across
+    frames with no per-sample cumulative sum. Harmonic k (k > 1) multiplies the phase by k and gets a random offset.
+    Voiced samples carry `amplitude * sin + N(0, noise_std)`, unvoiced ones noise of std `amplitude / 3`.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int,
+        harmonic_num: int = 0,
+        amplitude: float = 0.1,
+        noise_std: float = 0.003,
+        voiced_threshold: float = 0.0,
+    ) -> None:
+        super().__init__()
+        self.sample_rate = sample_rate
+        self.harmonic_num = harmonic_num
+        self.amplitude = amplitude
+        self.noise_std = noise_std
+        self.voiced_threshold = voiced_threshold
+
+    @torch.no_grad()
+    def forward(self, f0: torch.Tensor, upp: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """`f0` `[B, T]` Hz (0 = unvoiced), `upp` samples per frame -> (source `[B, T*upp, H+1]`, voiced `[B, T*upp, 1]`)."""
+        f0 = f0.unsqueeze(-1)
+        steps = torch.arange(1, upp + 1, dtype=f0.dtype, device=f0.device)
+        phase = (f0 / self.sample_rate) * steps
+        carry = torch.fmod(phase[:, :-1, -1:] + 0.5, 1.0) - 0.5
+        phase[:, 1:] += carry.cumsum(dim=1).fmod(1.0)
+        phase = phase.reshape(f0.size(0), -1, 1)
+
+        harmonics = self.harmonic_num + 1
+        if harmonics > 1:
+            phase = phase * torch.arange(1, harmonics + 1, dtype=f0.dtype, device=f0.device)
+        # The offset is drawn for the fundamental too (then zeroed) so seeded runs follow the reference's RNG stream.
+        offset = torch.rand(1, 1, harmonics, device=f0.device)
+        offset[..., 0] = 0
+        sine = torch.sin(2 * math.pi * (phase + offset)) * self.amplitude
+
+        voiced = (f0 > self.voiced_threshold).to(sine.dtype).repeat_interleave(upp, dim=1)
+        noise_scale = voiced * self.noise_std + (1 - voiced) * (self.amplitude / 3)
+        return sine * voiced + noise_scale * torch.randn_like(sine), voiced
+
+
+class SineSource(nn.Module):
+    """NSF HiFi-GAN `m_source`: `SineGenerator` merged to one channel by `l_linear` (H+1 -> 1) and tanh."""
+
+    def __init__(self, sample_rate: int, harmonic_num: int = 0) -> None:
+        super().__init__()
+        self.l_sin_gen = SineGenerator(sample_rate, harmonic_num)
+        self.l_linear = nn.Linear(harmonic_num + 1, 1)
+
+    def forward(self, f0: torch.Tensor, upp: int) -> torch.Tensor:
+        """`f0` `[B, T]` Hz -> excitation `[B, 1, T*upp]`."""
+        sine, _ = self.l_sin_gen(f0, upp)
+        return torch.tanh(self.l_linear(sine.to(self.l_linear.weight.dtype))).transpose(1, 2)
