@@ -16,6 +16,7 @@ from rvc.errors import RVCError
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("rvc.commands.doctor", "report Python/torch/device and which prerequisites are present"),
     "download": ("rvc.commands.download", "download embedders, rmvpe.pt and pretrained models (resumable, verified)"),
+    "preprocess": ("rvc.commands.preprocess", "slice a dataset folder into a training run (silence cuts, filters, 16 kHz copies)"),
 }
 
 
