@@ -132,5 +132,7 @@ def test_cli_download_errors_are_one_line(monkeypatch, capsys):
         assert err.startswith("error: ") and "HTTP 404" in err and err.count("\n") == 1
     assert cli.main(["download", "--pretrained", "--sample-rate", "44100"]) == 1
     assert "from scratch" in capsys.readouterr().err
-    assert cli.main(["download"]) == 1
-    assert "nothing selected" in capsys.readouterr().err
+    with FileServer() as server:
+        monkeypatch.setenv(prerequisites.BASE_URL_ENV, server.base_url)
+        assert cli.main(["download"]) == 1  # no selection means the essentials, starting with ContentVec
+        assert "embedders/contentvec/config.json was not found (HTTP 404)" in capsys.readouterr().err

@@ -31,7 +31,7 @@ stopped when run again, is checked before it is moved into place, and leaves no 
 To install a file by hand, save it at the path shown by --list.
 
 examples:
-  python -m rvc download --all
+  python -m rvc download              (same as --all)
   python -m rvc download --embedder spin-v2
   python -m rvc download --pretrained --sample-rate 40000 --vocoder hifi-gan
   python -m rvc download --list"""
@@ -43,7 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.epilog = _epilog()
     parser.add_argument(
         "--all", action="store_true",
-        help="every missing essential file: ContentVec, rmvpe.pt, HiFi-GAN v2 pitch pretrained at 32/40/48 kHz",
+        help="every missing essential file: ContentVec, rmvpe.pt, HiFi-GAN v2 pitch pretrained at 32/40/48 kHz "
+        "(the default when nothing else is selected)",
     )
     parser.add_argument(
         "--embedder", action="append", default=[], metavar="NAME", choices=list(prerequisites.EMBEDDERS),
@@ -108,11 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if args.list:
         _print_list()
         return 0
-    items = _selected(args)
-    if not items:
-        raise RVCError(
-            "nothing selected: pass --all, --embedder NAME, --rmvpe or --pretrained (see --help), or --list to see files"
-        )
+    items = _selected(args) or prerequisites.essential_items()
     from tqdm import tqdm
 
     from rvc.downloads import download_missing
