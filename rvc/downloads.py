@@ -12,6 +12,7 @@ import errno
 import hashlib
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -106,6 +107,18 @@ def _finish(part: Path, target: Path, url: str, expected_size: int | None, sha25
             )
     os.replace(part, target)
     return target
+
+
+def _check_free_space(part: Path, needed: int | None, url: str, target: Path) -> None:
+    """Fail before writing when the disk clearly cannot hold the rest of the file."""
+    if needed is None:
+        return
+    free = shutil.disk_usage(part.parent).free
+    if free < needed:
+        raise RVCError(
+            f"not enough disk space for {target.name} in {target.parent}: needs {needed / 1e6:.1f} MB, "
+            f"{free / 1e6:.1f} MB free; free some space and run the download again, or {_by_hand(url, target)}"
+        )
 
 
 def _write_body(
@@ -217,7 +230,9 @@ def download_file(
                 f"{url} serves {total} bytes but {target.name} should be {expected_size}; nothing was saved. "
                 f"Check the source, or {_by_hand(url, target)}"
             )
-        _write_body(response, part, offset, total if total is not None else expected_size, progress, url, target)
+        total = total if total is not None else expected_size
+        _check_free_space(part, total - offset if total is not None else None, url, target)
+        _write_body(response, part, offset, total, progress, url, target)
     return _finish(part, target, url, expected_size, sha256)
 
 

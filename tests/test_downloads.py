@@ -6,6 +6,7 @@ import errno
 import hashlib
 import itertools
 import os
+from types import SimpleNamespace
 
 import pytest
 
@@ -146,6 +147,14 @@ def test_disk_full_deletes_part_and_says_so(server, tmp_path, monkeypatch):
     monkeypatch.setattr(downloads, "open", fake_open, raising=False)
     target = tmp_path / "rmvpe.pt"
     with pytest.raises(RVCError, match="disk full while saving rmvpe.pt"):
+        downloads.download_file(server.url("rmvpe.pt"), target)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_too_little_free_space_fails_before_writing(server, tmp_path, monkeypatch):
+    monkeypatch.setattr(downloads.shutil, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=10**9, free=1000))
+    target = tmp_path / "rmvpe.pt"
+    with pytest.raises(RVCError, match=r"not enough disk space for rmvpe.pt .*needs 0.3 MB, 0.0 MB free"):
         downloads.download_file(server.url("rmvpe.pt"), target)
     assert list(tmp_path.iterdir()) == []
 
