@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what the tests need (requirements.txt + requirements-dev.txt, ffmpeg), then run pytest.
+# Arguments go to pytest, e.g. ./run-tests.sh tests/test_app.py -x -q
+# Environment: RVC_VENV (default <repo>/.venv), as for run-install.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+export RVC_VENV="${RVC_VENV:-$ROOT/.venv}"
+
+bash "$ROOT/run-install.sh" --dev
+
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/rvc-studio"
+export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$cache/numba}"
+export MPLCONFIGDIR="${MPLCONFIGDIR:-$cache/matplotlib}"
+mkdir -p "$NUMBA_CACHE_DIR" "$MPLCONFIGDIR"
+export GRADIO_ANALYTICS_ENABLED=False
+export HF_HUB_OFFLINE=1
+
+cd "$ROOT"
+exec "$RVC_VENV/bin/python" -m pytest "$@"

@@ -1,0 +1,65 @@
+"""Settings tab: theme, output folder and precision, stored in the settings file."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from rvc import paths
+from rvc.errors import RVCError
+from rvc.settings import PRECISIONS, THEMES, Settings, ensure_output_dir, load_settings, save_settings, validate
+
+
+def current() -> Settings:
+    """The saved settings, or the defaults when the file is unusable (the status line says why)."""
+    try:
+        return load_settings()
+    except RVCError:
+        return Settings()
+
+
+def status_text() -> str:
+    """Where the settings live and whether the file could be read."""
+    try:
+        load_settings()
+    except RVCError as error:
+        return f"⚠️ {error}. Saving here replaces the file."
+    return f"Settings file: `{paths.settings_path()}`"
+
+
+def save(theme: str, output_dir: str, precision: str, launched_theme: str) -> str:
+    """Validate and store the three settings; return a one-line result for the status area."""
+    try:
+        settings = Settings(theme=theme, output_dir=(output_dir or "").strip(), precision=precision)
+        folder = ensure_output_dir(validate(settings))
+        path = save_settings(settings)
+    except RVCError as error:
+        return f"❌ Not saved: {error}"
+    note = " Restart the app to apply the new theme." if theme != launched_theme else ""
+    return f"✅ Saved to `{path}`. Converted audio goes to `{folder}`.{note}"
+
+
+def build(launched_theme: str) -> None:
+    """Add the tab's components to the current `gr.Tab`; `launched_theme` is the theme the page uses now."""
+    gr.Markdown("Choices here are saved to the settings file and used by conversion and training.")
+    theme = gr.Dropdown(
+        choices=list(THEMES),
+        value=lambda: current().theme,
+        label="Theme",
+        info="Colours and fonts of this page; applies after restarting the app.",
+    )
+    output_dir = gr.Textbox(
+        value=lambda: current().output_dir,
+        label="Output folder",
+        placeholder=str(paths.outputs_dir()),
+        info="Where converted audio is written. Leave empty for the default shown; relative paths start at the project folder.",
+    )
+    precision = gr.Radio(
+        choices=list(PRECISIONS),
+        value=lambda: current().precision,
+        label="Precision",
+        info="fp16 and bf16 halve memory and speed up CUDA GPUs (bf16 needs an Ampere or newer card); the CPU uses fp32.",
+    )
+    save_button = gr.Button("Save settings", variant="primary")
+    status = gr.Markdown(status_text)
+    launched = gr.State(launched_theme)
+    save_button.click(save, inputs=[theme, output_dir, precision, launched], outputs=status, api_visibility="private")

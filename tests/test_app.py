@@ -1,0 +1,149 @@
+"""The web app: options, fast `--help`, and a real server answering with the seven tabs on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TAB_NAMES = ["Inference", "Train", "TTS", "Voice Blender", "Utilities", "Download", "Settings"]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def app_env(folder: Path) -> dict[str, str]:
+    """Environment for an app subprocess with every data location inside `folder`."""
+    return dict(
+        os.environ,
+        GRADIO_ANALYTICS_ENABLED="False",
+        RVC_WEIGHTS_DIR=str(folder / "weights"),
+        RVC_LOGS_DIR=str(folder / "logs"),
+        RVC_OUTPUTS_DIR=str(folder / "outputs"),
+        RVC_SETTINGS=str(folder / "settings.json"),
+    )
+
+
+def get(url: str) -> tuple[int, str]:
+    """Status and body of a GET request."""
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.status, response.read().decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The app started as a user would (`python app.py --no-browser`), with a saved theme; yields its port."""
+    folder = tmp_path_factory.mktemp("app")
+    (folder / "settings.json").write_text(json.dumps({"theme": "Ocean", "precision": "bf16"}))
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--no-browser", "--port", str(port)],
+        cwd=ROOT,
+        env=app_env(folder),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"app exited with {process.returncode}: {process.stdout.read().decode()}")
+            try:
+                if get(f"http://127.0.0.1:{port}/")[0] == 200:
+                    break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("app did not answer within 90 s")
+            time.sleep(0.1)
+        yield port
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+def test_help_is_fast_and_lists_the_options():
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0
+    for option in ("--host", "--port", "--share", "--no-browser"):
+        assert option in result.stdout
+    assert time.monotonic() - started < 2.5, "app.py --help must not import gradio or torch"
+
+
+def test_importing_app_loads_no_heavy_package():
+    code = "import sys, app; print(sorted(m for m in ('gradio', 'torch', 'numpy') if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_defaults_are_local_and_private():
+    import app
+
+    args = app.parse_args([])
+    assert (args.host, args.port, args.share, args.no_browser) == ("127.0.0.1", 6969, False, False)
+    args = app.parse_args(["--host", "0.0.0.0", "--port", "7000", "--share", "--no-browser"])
+    assert (args.host, args.port, args.share, args.no_browser) == ("0.0.0.0", 7000, True, True)
+
+
+def test_page_answers_with_all_seven_tabs(server):
+    status, html = get(f"http://127.0.0.1:{server}/")
+    assert status == 200
+    for name in TAB_NAMES:
+        assert name in html
+    status, body = get(f"http://127.0.0.1:{server}/config")
+    config = json.loads(body)
+    labels = [c["props"]["label"] for c in config["components"] if c["type"] == "tabitem"]
+    assert labels == TAB_NAMES
+    assert config["title"] == "RVC Studio"
+
+
+def test_saved_theme_and_settings_reach_the_page(server):
+    config = json.loads(get(f"http://127.0.0.1:{server}/config")[1])
+    assert config["theme"] == "ocean"
+    component_labels = {c["props"].get("label") for c in config["components"]}
+    assert {"Theme", "Output folder", "Precision", "Prerequisite details"} <= component_labels
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="needs Linux /proc/net/tcp")
+def test_binds_loopback_only_by_default(server):
+    listening = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        local, state = line.split()[1], line.split()[3]
+        address, port = local.split(":")
+        if state == "0A" and int(port, 16) == server:
+            listening.add(address)
+    assert listening == {"0100007F"}, "the app must listen on 127.0.0.1 only unless --host says otherwise"
+
+
+def test_busy_port_gives_a_clear_error(server, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "app.py", "--no-browser", "--port", str(server)],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{server}" in result.stderr
+    assert "Traceback" not in result.stderr
