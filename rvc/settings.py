@@ -99,7 +99,9 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
             Path(temp_name).unlink(missing_ok=True)
             raise
     except OSError as error:
-        raise RVCError(f"cannot write settings file {path}: {error.strerror}; check the folder's permissions") from error
+        raise RVCError(
+            f"cannot write settings file {path}: {error.strerror}; check the folder's permissions"
+        ) from error
     return path
 
 
