@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import gradio as gr
 
 from rvc.prerequisites import PrerequisiteStatus, check_all
+from tabs.downloads_ui import add_download_button
 
 _GROUP_TITLES = {"embedder": "Content embedder", "predictor": "Pitch predictor", "pretrained": "Pretrained models"}
 
@@ -51,11 +52,12 @@ def refresh() -> tuple[str, str]:
 
 
 def build() -> None:
-    """Add the banner (summary line, details and a re-check button) to the current layout."""
+    """Add the banner (summary line, details, re-check and download buttons) to the current layout."""
     with gr.Group():
         summary = gr.Markdown(lambda: summary_markdown(check_all()), padding=True)
         with gr.Accordion("Prerequisite details", open=False):
             details = gr.Markdown(lambda: details_markdown(check_all()))
         with gr.Row():
             recheck = gr.Button("Re-check prerequisites", size="sm")
+            add_download_button(refresh, [summary, details])
     recheck.click(refresh, outputs=[summary, details], api_visibility="private")
