@@ -317,7 +317,7 @@ def _apply_rules(key: str, rules: tuple[tuple[str, str], ...]) -> str | None:
 
 
 def _fold_weight_norm(state: dict[str, torch.Tensor], prefix: str, path: Path) -> dict[str, torch.Tensor]:
-    """Replace `prefix` + (weight_g, weight_v) by the plain `weight` they define (norm over all dims but 2)."""
+    """Replace `prefix` + (weight_g, weight_v) by the `weight` they define: g * v / |v|, |v| over the dims where g is 1."""
     parts = {}
     for suffix, part in WEIGHT_NORM_SUFFIXES.items():
         if prefix + suffix in state:
@@ -327,7 +327,10 @@ def _fold_weight_norm(state: dict[str, torch.Tensor], prefix: str, path: Path) -
     if set(parts) != {"g", "v"}:
         raise RVCError(f"{path}: the positional conv has only half of its weight-norm pair; the file is incomplete.")
     g, v = parts["g"], parts["v"]
-    state[prefix + "weight"] = v * (g / v.norm(dim=(0, 1), keepdim=True))
+    norm_dims = tuple(dim for dim in range(v.dim()) if g.dim() == v.dim() and g.shape[dim] == 1)
+    if not norm_dims or len(norm_dims) == v.dim():
+        raise RVCError(f"{path}: the positional conv's weight-norm pair has mismatched shapes; the file is damaged.")
+    state[prefix + "weight"] = v * (g / v.norm(dim=norm_dims, keepdim=True))
     return state
 
 
