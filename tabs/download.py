@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gradio as gr
 
+from tabs.downloads_ui import build_weights_section
+
 
 def build() -> None:
     """Add the tab's components to the current `gr.Tab`."""
     gr.Markdown(
-        "Downloading voices from a link and fetching prerequisite weights arrive with the downloader; "
-        "`python -m rvc doctor` lists what is missing and how to get it."
+        "Downloading voices from a link arrives with the voice downloader; "
+        "`python -m rvc doctor` lists which prerequisite weights are missing and how to get them."
     )
+    build_weights_section()

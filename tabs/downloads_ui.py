@@ -1,4 +1,5 @@
-"""UI side of prerequisite downloads: a button that fetches what is missing, with byte progress."""
+"""UI side of prerequisite downloads: the banner's "download missing" button and the Download tab's
+weights section (any built-in embedder, RMVPE, or a pretrained pair), all with byte progress."""
 
 from __future__ import annotations
 
@@ -7,18 +8,29 @@ from collections.abc import Callable, Sequence
 import gradio as gr
 
 from rvc.errors import RVCError
-from rvc.prerequisites import Prerequisite, missing
+from rvc.prerequisites import (
+    DEFAULT_EMBEDDER,
+    EMBEDDERS,
+    VOCODER_FOLDERS,
+    Prerequisite,
+    embedder_items,
+    missing,
+    no_pretrained_message,
+    pretrained_items,
+    rmvpe_items,
+)
 
+SAMPLE_RATES = (32000, 40000, 44100, 48000)
 _PROGRESS_STEP = 0.01  # report at most every 1% of a file, so the page is not flooded with updates
 
 
-def download_missing_prerequisites(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - gradio injects it
-    """Fetch every missing essential file in turn; return a one-line Markdown outcome."""
+def _fetch(items: list[Prerequisite], progress: Callable[..., None]) -> str:
+    """Download the items that are missing, reporting bytes per file; return a one-line Markdown outcome."""
     from rvc.downloads import download_missing
 
-    items = missing()
-    if not items:
-        return "✅ Nothing to download: every prerequisite file is present."
+    todo = [item for item in items if not item.present]
+    if not todo:
+        return "✅ Nothing to download: " + ", ".join(f"`{item.path}`" for item in items) + " already present."
     last: dict[str, float] = {}
 
     def show(item: Prerequisite, done: int, total: int | None) -> None:
@@ -26,16 +38,55 @@ def download_missing_prerequisites(progress: gr.Progress = gr.Progress()) -> str
         if item.name in last and fraction - last[item.name] < _PROGRESS_STEP and done != total:
             return
         last[item.name] = fraction
-        position = items.index(item) + 1
-        progress((done, total), desc=f"Downloading {item.name} ({position}/{len(items)})", unit="bytes")
+        position = todo.index(item) + 1
+        progress((done, total), desc=f"Downloading {item.name} ({position}/{len(todo)})", unit="bytes")
 
     try:
-        fetched = download_missing(items, progress=show)
+        fetched = download_missing(todo, progress=show)
     except RVCError as error:
-        saved = sum(item.present for item in items)
-        prefix = f"Saved {saved} file(s), then: " if saved > 0 else ""
+        saved = sum(item.present for item in todo)
+        prefix = f"Saved {saved} file(s), then: " if saved else ""
         return f"❌ {prefix}{error}"
     return f"✅ Downloaded {len(fetched)} file(s)."
+
+
+def download_missing_prerequisites(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008 - gradio injects it
+    """Fetch every missing essential file in turn; return a one-line Markdown outcome."""
+    items = missing()
+    if not items:
+        return "✅ Nothing to download: every prerequisite file is present."
+    return _fetch(items, progress)
+
+
+def download_embedder(name: str, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+    """Fetch a built-in content embedder (config + weights)."""
+    return _fetch(embedder_items(name), progress)
+
+
+def download_rmvpe(progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+    """Fetch the RMVPE pitch predictor."""
+    return _fetch(rmvpe_items(), progress)
+
+
+def pretrained_availability(sample_rate: int, vocoder: str, version: str, use_f0: bool) -> str:
+    """Whether a public pretrained exists for the choice, and where it is (or would be) saved."""
+    items = pretrained_items(int(sample_rate), vocoder, version, bool(use_f0))
+    if not items:
+        return "⚠️ " + no_pretrained_message(int(sample_rate), vocoder, version, bool(use_f0))
+    where = " and ".join(f"`{item.path}`" for item in items)
+    if all(item.present for item in items):
+        return f"✅ Present: {where}."
+    return f"A public pretrained exists; it will be saved as {where}."
+
+
+def download_pretrained(
+    sample_rate: int, vocoder: str, version: str, use_f0: bool, progress: gr.Progress = gr.Progress()  # noqa: B008
+) -> str:
+    """Fetch the pretrained G/D pair for the choice, or explain that none exists."""
+    items = pretrained_items(int(sample_rate), vocoder, version, bool(use_f0))
+    if not items:
+        return "⚠️ " + no_pretrained_message(int(sample_rate), vocoder, version, bool(use_f0))
+    return _fetch(items, progress)
 
 
 def add_download_button(refresh: Callable[[], Sequence[str]], refresh_outputs: Sequence[gr.Component]) -> None:
@@ -44,4 +95,29 @@ def add_download_button(refresh: Callable[[], Sequence[str]], refresh_outputs: S
     outcome = gr.Markdown()
     button.click(download_missing_prerequisites, outputs=outcome, api_visibility="private").then(
         refresh, outputs=list(refresh_outputs), api_visibility="private"
+    )
+
+
+def build_weights_section() -> None:
+    """Controls to fetch any catalogued weights: a built-in embedder, RMVPE, or a pretrained G/D pair."""
+    gr.Markdown("### Prerequisite weights")
+    with gr.Row():
+        embedder = gr.Dropdown(list(EMBEDDERS), value=DEFAULT_EMBEDDER, label="Content embedder")
+        get_embedder = gr.Button("Download embedder")
+        get_rmvpe = gr.Button("Download RMVPE pitch predictor")
+    with gr.Row():
+        rate = gr.Dropdown(list(SAMPLE_RATES), value=40000, label="Sample rate")
+        vocoder = gr.Dropdown(list(VOCODER_FOLDERS), value="HiFi-GAN", label="Vocoder")
+        version = gr.Radio(["v2", "v1"], value="v2", label="Version")
+        pitch = gr.Checkbox(value=True, label="Pitch guidance")
+    choice = [rate, vocoder, version, pitch]
+    availability = gr.Markdown(lambda: pretrained_availability(40000, "HiFi-GAN", "v2", True))
+    get_pretrained = gr.Button("Download pretrained")
+    outcome = gr.Markdown()
+    for control in choice:
+        control.change(pretrained_availability, choice, availability, api_visibility="private")
+    get_embedder.click(download_embedder, embedder, outcome, api_visibility="private")
+    get_rmvpe.click(download_rmvpe, None, outcome, api_visibility="private")
+    get_pretrained.click(download_pretrained, choice, outcome, api_visibility="private").then(
+        pretrained_availability, choice, availability, api_visibility="private"
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from rvc import prerequisites
-from tabs.downloads_ui import download_missing_prerequisites
+from tabs.downloads_ui import download_missing_prerequisites, download_pretrained, pretrained_availability
 from tests.local_http import FileServer
 
 
@@ -52,3 +52,30 @@ def test_failure_reports_what_was_saved_and_why(monkeypatch):
         outcome = download_missing_prerequisites(RecordingProgress())
     assert outcome.startswith("❌ Saved 2 file(s), then: ")
     assert "HTTP 404" in outcome and "rmvpe.pt" in outcome
+
+
+def test_pretrained_availability_and_download(monkeypatch):
+    assert "from scratch" in pretrained_availability(44100, "HiFi-GAN", "v2", True)
+    assert "from scratch" in download_pretrained(40000, "MRF HiFi-GAN", "v2", True, RecordingProgress())
+    g_path, d_path = prerequisites.pretrained_for(40000, "HiFi-GAN")
+    assert pretrained_availability(40000, "HiFi-GAN", "v2", True) == (
+        f"A public pretrained exists; it will be saved as `{g_path}` and `{d_path}`."
+    )
+    with FileServer() as server:
+        monkeypatch.setenv(prerequisites.BASE_URL_ENV, server.base_url)
+        server.files["/pretrained_v2/f0G40k.pth"] = b"G" * 3000
+        server.files["/pretrained_v2/f0D40k.pth"] = b"D" * 4000
+        assert download_pretrained("40000", "HiFi-GAN", "v2", True, RecordingProgress()) == "✅ Downloaded 2 file(s)."
+    assert g_path.read_bytes() == b"G" * 3000 and d_path.read_bytes() == b"D" * 4000
+    assert pretrained_availability(40000, "HiFi-GAN", "v2", True).startswith("✅ Present")
+
+
+def test_download_tab_builds_weights_section():
+    import gradio as gr
+
+    from tabs import download
+
+    with gr.Blocks() as demo:
+        download.build()
+    names = {getattr(fn.fn, "__name__", "") for fn in demo.fns.values()}
+    assert {"download_embedder", "download_rmvpe", "download_pretrained", "pretrained_availability"} <= names
