@@ -75,15 +75,19 @@ def server(tmp_path_factory):
         process.communicate(timeout=30)
 
 
-def test_help_is_fast_and_lists_the_options():
-    started = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "app.py", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+def test_help_lists_the_options_without_importing_gradio():
+    code = (
+        "import sys, app\n"
+        "try:\n    app.main(['--help'])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
+        "print('gradio imported' if 'gradio' in sys.modules else 'gradio not imported')"
     )
-    assert result.returncode == 0
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
     for option in ("--host", "--port", "--share", "--no-browser"):
         assert option in result.stdout
-    assert time.monotonic() - started < 2.5, "app.py --help must not import gradio or torch"
+    assert result.stdout.strip().endswith("gradio not imported")
 
 
 def test_importing_app_loads_no_heavy_package():
