@@ -15,8 +15,11 @@ from rvc.errors import RVCError
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("rvc.commands.doctor", "report Python/torch/device and which prerequisites are present"),
+    "info": ("rvc.commands.info", "show a voice file's sample rate, version, vocoder, f0, training and size"),
     "download": ("rvc.commands.download", "download embedders, rmvpe.pt and pretrained models (resumable, verified)"),
     "preprocess": ("rvc.commands.preprocess", "slice a dataset folder into a training run (silence cuts, filters, 16 kHz copies)"),
+    "extract": ("rvc.commands.extract", "pitch and content features of a preprocessed run, then its filelist"),
+    "index": ("rvc.commands.index", "build the faiss retrieval index of a run from its features"),
 }
 
 

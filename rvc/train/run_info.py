@@ -1,0 +1,37 @@
+"""A run's `model_info.json`: dataset and extraction facts that later steps and the voice file reuse."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from rvc.errors import RVCError
+
+
+def read_model_info(path: Path) -> dict:
+    """The run's model info, or {} when there is none yet; RVCError when the file is damaged."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        raise RVCError(f"{path} is not valid JSON; delete it and run preprocess again") from None
+
+
+def update_model_info(path: Path, **values) -> dict:
+    """Merge `values` into the model info at `path` and write it atomically; returns the new content."""
+    path = Path(path)
+    info = read_model_info(path)
+    info.update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(info, file, indent=4)
+        os.replace(temp_name, path)
+    finally:
+        Path(temp_name).unlink(missing_ok=True)
+    return info
