@@ -5,16 +5,14 @@ per slice), optional noise reduction, cut at silences into ~3 s chunks with 0.3 
 write each chunk as float32 WAV at the target rate and at 16 kHz, named `<speaker>_<file>_<slice>.wav`.
 Speakers come from the dataset's sub-folders. Unreadable files are reported and skipped. The new
 slices are built beside the old ones and swapped in at the end, so a failed run leaves the previous
-slices untouched.
+slices untouched; a successful one also drops the old slices' pitch, features and filelist.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -23,16 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rvc import audio, paths
+from rvc import audio
 from rvc.errors import RVCError
+from rvc.train.layout import RunLayout
+from rvc.train.run_info import update_model_info
 from rvc.train.slicer import find_segments
 
 SAMPLE_RATES = (32000, 40000, 44100, 48000)
 CUT_MODES = ("automatic", "simple", "skip")
 NORMALIZE_MODES = ("none", "pre", "post")
-SLICES_DIR = "sliced_audios"
-SLICES_16K_DIR = "sliced_audios_16k"
-MODEL_INFO = "model_info.json"
 FEATURE_RATE = 16000
 HIGH_PASS_HZ = 48.0
 NORMALIZE_PEAK = 0.9
@@ -156,16 +153,18 @@ def preprocess_dataset(
     progress: Callable[[int, int], None] | None = None,
 ) -> PreprocessResult:
     """Slice every file of `dataset` into the run `name`'s folders; `progress(done, total)` after each file."""
-    run = paths.run_dir(_check_name(name))
+    layout = RunLayout.named(_check_name(name))
     files, speakers = discover_dataset(dataset)
     workers = max(1, min(workers or os.cpu_count() or 1, len(files)))
-    run.mkdir(parents=True, exist_ok=True)
-    staging = {final: run / f".{final}.partial" for final in (SLICES_DIR, SLICES_16K_DIR)}
+    layout.root.mkdir(parents=True, exist_ok=True)
+    staging = {
+        final: final.with_name(f".{final.name}.partial") for final in (layout.sliced_audios, layout.sliced_audios_16k)
+    }
     for folder in staging.values():
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir()
     tasks = [
-        _Task(path, speaker, index, staging[SLICES_DIR], staging[SLICES_16K_DIR], options)
+        _Task(path, speaker, index, staging[layout.sliced_audios], staging[layout.sliced_audios_16k], options)
         for index, (path, speaker) in enumerate(files)
     ]
     try:
@@ -173,17 +172,22 @@ def preprocess_dataset(
         failures = [(files[o.index][0], o.error) for o in outcomes if o.error is not None]
         slices = sum(o.slices for o in outcomes)
         if slices == 0:
-            detail = f" First problem: {failures[0][0].name}: {failures[0][1]}" if failures else ""
+            detail = f" First problem: {failures[0][1]}" if failures else ""
             raise RVCError(f"No usable audio in {dataset}: every file was skipped or silent.{detail}")
-        for final, folder in staging.items():
-            shutil.rmtree(run / final, ignore_errors=True)
-            folder.rename(run / final)
+        _replace_slices(layout, staging)
     finally:
         for folder in staging.values():
             shutil.rmtree(folder, ignore_errors=True)
     seconds = sum(o.seconds for o in outcomes if o.error is None)
-    _update_model_info(run / MODEL_INFO, seconds, options.sample_rate, speakers)
-    return PreprocessResult(run, len(files) - len(failures), slices, seconds, speakers, failures)
+    update_model_info(
+        layout.model_info,
+        total_dataset_duration=format_duration(seconds),
+        total_seconds=seconds,
+        sample_rate=options.sample_rate,
+        speakers=speakers,
+        speakers_id=len(speakers),
+    )
+    return PreprocessResult(layout.root, len(files) - len(failures), slices, seconds, speakers, failures)
 
 
 def format_duration(seconds: float) -> str:
@@ -274,28 +278,14 @@ def _segments(signal: np.ndarray, options: PreprocessOptions) -> list[tuple[int,
     return [(0, signal.shape[0])]
 
 
-def _update_model_info(path: Path, seconds: float, sample_rate: int, speakers: dict[str, int]) -> None:
-    """Merge the dataset figures into the run's `model_info.json`, atomically."""
-    info = {}
-    if path.is_file():
-        try:
-            info = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            info = {}
-    info.update(
-        total_dataset_duration=format_duration(seconds),
-        total_seconds=seconds,
-        sample_rate=sample_rate,
-        speakers=speakers,
-        speakers_id=len(speakers),
-    )
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(info, file, indent=4)
-        os.replace(temp_name, path)
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
+def _replace_slices(layout: RunLayout, staging: dict[Path, Path]) -> None:
+    """Swap the staged slice folders in and drop what extract derived from the old slices."""
+    for stale in (layout.f0_coarse, layout.f0_hz, layout.features):
+        shutil.rmtree(stale, ignore_errors=True)
+    layout.filelist.unlink(missing_ok=True)
+    for final, folder in staging.items():
+        shutil.rmtree(final, ignore_errors=True)
+        folder.rename(final)
 
 
 def _check_name(name: str) -> str:

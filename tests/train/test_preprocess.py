@@ -12,6 +12,7 @@ import soundfile as sf
 from rvc import audio, paths
 from rvc.cli import main
 from rvc.errors import RVCError
+from rvc.train.layout import RunLayout
 from rvc.train.preprocess import (
     PreprocessOptions,
     chunk_ranges,
@@ -101,6 +102,12 @@ def test_rerun_replaces_slices_and_keeps_other_model_info(dataset, tmp_path):
     preprocess_dataset("voice", dataset, PreprocessOptions(40000), workers=1)
     info_path = paths.run_dir("voice") / "model_info.json"
     info_path.write_text(json.dumps({**json.loads(info_path.read_text()), "embedder_model": "contentvec"}))
+    layout = RunLayout.named("voice")
+    for derived in (layout.f0_coarse, layout.f0_hz, layout.features, layout.mute):
+        derived.mkdir()
+        (derived / "0_0_0.wav.npy").write_bytes(b"stale")
+    layout.filelist.write_text("stale")
+    layout.config.write_text("{}")
     small = tmp_path / "small"
     write_wav(small / "only.flac", synth_speech(2.0, 48000, seed=9).audio, 48000)
     result = preprocess_dataset("voice", small, PreprocessOptions(40000), workers=1)
@@ -108,6 +115,9 @@ def test_rerun_replaces_slices_and_keeps_other_model_info(dataset, tmp_path):
     info = json.loads(info_path.read_text())
     assert info["embedder_model"] == "contentvec"
     assert info["total_seconds"] == pytest.approx(2.0) and info["speakers"] == {".": 0}
+    # features of the old slices are gone (extract would otherwise reuse them); mute items and config stay
+    assert not layout.f0_coarse.exists() and not layout.f0_hz.exists() and not layout.features.exists()
+    assert not layout.filelist.exists() and layout.config.exists() and (layout.mute / "0_0_0.wav.npy").exists()
 
 
 def test_nothing_usable_raises_and_keeps_previous_slices(dataset, tmp_path):
