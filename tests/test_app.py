@@ -108,6 +108,15 @@ def test_defaults_are_local_and_private():
     assert (args.host, args.port, args.share, args.no_browser) == ("0.0.0.0", 7000, True, True)
 
 
+def test_unusable_settings_start_the_app_with_defaults_and_a_warning(capsys):
+    import app
+    from rvc import paths
+
+    paths.settings_path().write_text('{"theme": "Plaid"}')
+    assert app.saved_settings().theme == "Soft"
+    assert "warning: unknown theme 'Plaid'" in capsys.readouterr().err
+
+
 def test_page_answers_with_all_seven_tabs(server):
     status, html = get(f"http://127.0.0.1:{server}/")
     assert status == 200
