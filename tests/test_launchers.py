@@ -183,3 +183,26 @@ def test_stamp_is_the_sha256_of_the_requirements(fake_venv):
         ["sha256sum", str(ROOT / "requirements.txt")], capture_output=True, text=True, check=False
     )
     assert (venv / ".rvc-stamp-requirements.txt").read_text().strip() == expected.stdout.split()[0]
+
+
+@pytest.mark.skipif(
+    not any(shutil.which(name) for name in ("python3.11", "python3.12")), reason="needs Python 3.11 or 3.12 on PATH"
+)
+def test_fresh_install_creates_a_real_venv_and_reports_a_failed_pip(tmp_path):
+    venv = tmp_path / "venv"
+    env = dict(os.environ, RVC_VENV=str(venv), PIP_NO_INDEX="1", PIP_FIND_LINKS="", PIP_CONFIG_FILE=os.devnull)
+    env.pop("RVC_PYTHON", None)
+    result = subprocess.run(
+        ["bash", "run-install.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert "creating the virtual environment in" in result.stdout
+    version = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import sys; print(sys.version_info[:2] >= (3, 11))"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert version.stdout.strip() == "True"
+    assert result.returncode == 1
+    assert "pip could not install the requirements" in result.stderr
+    assert not (venv / ".rvc-stamp-requirements.txt").exists()
