@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     import torch
 
 
+SPEAKER_TABLE = "emb_g.weight"
+
+
 @dataclass(frozen=True)
 class CheckpointState:
     """What `load_checkpoint` restored besides the weights."""
@@ -92,11 +95,14 @@ def load_checkpoint(
     scheduler: Any = None,
     scaler: Any = None,
     strict: bool = True,
+    resize_speakers: bool = False,
 ) -> CheckpointState:
     """Restore `model` (and, when given and stored, optimizer / scheduler / scaler) from a checkpoint.
 
     Shapes must match. With `strict=False` (pretrained files) weights the file lacks keep their
     initial values and weights the model lacks are ignored; both are listed in the result.
+    With `resize_speakers` a speaker table (`emb_g.weight`) with another number of rows is cut or
+    extended (new rows keep the model's initial values), as when a pretrained had 109 speakers.
     """
     from rvc.models.weight_norm import state_dict_from_disk
 
@@ -106,6 +112,11 @@ def load_checkpoint(
     state = state_dict_from_disk(data["model"])
     stored_name = dict(zip(state, data["model"]))
     expected = target.state_dict()
+    if resize_speakers and SPEAKER_TABLE in state and SPEAKER_TABLE in expected:
+        rows = min(len(state[SPEAKER_TABLE]), len(expected[SPEAKER_TABLE]))
+        resized = expected[SPEAKER_TABLE].clone()
+        resized[:rows] = state[SPEAKER_TABLE][:rows]
+        state[SPEAKER_TABLE] = resized
     for key, tensor in state.items():
         if key in expected and tuple(tensor.shape) != tuple(expected[key].shape):
             raise RVCError(

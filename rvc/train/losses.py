@@ -43,3 +43,22 @@ def multiscale_mel_loss(real: torch.Tensor, fake: torch.Tensor, sample_rate: int
     real_mels = multiscale_log_mels(real.float(), sample_rate)
     fake_mels = multiscale_log_mels(fake.float(), sample_rate)
     return sum(torch.nn.functional.l1_loss(r, f) for r, f in zip(real_mels, fake_mels, strict=True))
+
+
+STFT_RESOLUTIONS = ((512, 128, 512), (1024, 256, 1024), (2048, 512, 2048))
+
+
+def multi_resolution_stft_loss(
+    real: torch.Tensor, fake: torch.Tensor, resolutions: tuple[tuple[int, int, int], ...] = STFT_RESOLUTIONS
+) -> torch.Tensor:
+    """Mean over resolutions of spectral convergence + L1 log-magnitude distance; waveforms `[B, 1, N]` or `[B, N]`."""
+    from rvc.train.mel import spectrogram
+
+    total = 0.0
+    for n_fft, hop, win in resolutions:
+        real_mag = spectrogram(real, n_fft, hop, win, center=True)
+        fake_mag = spectrogram(fake, n_fft, hop, win, center=True)
+        convergence = torch.linalg.norm(real_mag - fake_mag) / torch.linalg.norm(real_mag).clamp_min(1e-7)
+        log_distance = torch.nn.functional.l1_loss(torch.log(real_mag), torch.log(fake_mag))
+        total = total + convergence + log_distance
+    return total / len(resolutions)

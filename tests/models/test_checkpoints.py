@@ -184,3 +184,30 @@ def test_latest_checkpoint(tmp_path):
         (tmp_path / name).write_bytes(b"")
     assert latest_checkpoint(tmp_path).name == "G_1000.pth"
     assert latest_checkpoint(tmp_path, "D_").name == "D_5000.pth"
+
+
+def test_pretrained_speaker_table_is_resized_to_the_model(tmp_path):
+    from torch import nn
+
+    from rvc.models.checkpoints import load_checkpoint, save_checkpoint
+
+    class Tiny(nn.Module):
+        def __init__(self, speakers):
+            super().__init__()
+            self.emb_g = nn.Embedding(speakers, 4)
+            self.proj = nn.Linear(4, 4)
+
+    source = Tiny(109)
+    path = save_checkpoint(
+        tmp_path / "f0G40k.pth", source, torch.optim.AdamW(source.parameters()), epoch=1, learning_rate=1e-4
+    )
+    small = Tiny(3)
+    load_checkpoint(path, small, resize_speakers=True)
+    torch.testing.assert_close(small.emb_g.weight, source.emb_g.weight[:3])
+    large = Tiny(120)
+    before = large.emb_g.weight.detach().clone()
+    load_checkpoint(path, large, resize_speakers=True)
+    torch.testing.assert_close(large.emb_g.weight[:109], source.emb_g.weight)
+    torch.testing.assert_close(large.emb_g.weight[109:], before[109:])
+    with pytest.raises(RVCError, match="emb_g.weight"):
+        load_checkpoint(path, Tiny(3))

@@ -69,3 +69,14 @@ def test_kl_loss_is_masked_per_frame():
     mask = torch.tensor([[[1.0, 1.0, 0.0, 0.0]]])
     per_element = 0.0 - (-1.0) - 0.5 + 0.5 * 1.0
     assert kl_loss(z_p, logs_q, m_p, logs_p, mask).item() == pytest.approx(2 * per_element)
+
+
+def test_multi_resolution_stft_loss_orders_distortions():
+    from rvc.train.losses import multi_resolution_stft_loss
+
+    torch.manual_seed(0)
+    real = torch.randn(1, 1, 16000)
+    assert multi_resolution_stft_loss(real, real).item() == pytest.approx(0.0, abs=1e-6)
+    small = multi_resolution_stft_loss(real, real + 0.01 * torch.randn_like(real)).item()
+    large = multi_resolution_stft_loss(real, real + 0.5 * torch.randn_like(real)).item()
+    assert 0 < small < large
