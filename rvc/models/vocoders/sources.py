@@ -67,3 +67,59 @@ class SineSource(nn.Module):
         """`f0` `[B, T]` Hz -> excitation `[B, 1, T*upp]`."""
         sine, _ = self.l_sin_gen(f0, upp)
         return torch.tanh(self.l_linear(sine.to(self.l_linear.weight.dtype))).transpose(1, 2)
+
+
+def harmonic_excitation(
+    f0: torch.Tensor, sample_rate: int, harmonic_num: int, sine_amp: float = 0.1, noise_std: float = 0.003
+) -> torch.Tensor:
+    """Sines at f0 and its harmonics plus noise, one value per sample: f0 [B, L, 1] Hz -> [B, L, harmonic_num + 1].
+
+    The phase is the running sum of `f0 / sample_rate`, with the wrap-arounds subtracted as they occur so the
+    sum stays small (the reference's float32 behaviour). Harmonics start at a random phase, the fundamental
+    at zero; voiced samples (f0 > 0) get noise of std `noise_std`, unvoiced ones only noise of std `sine_amp / 3`.
+    The random draws (`torch.rand` for the phases, then `torch.randn_like` for the noise) come in the
+    reference's order, so equal seeds give equal excitations.
+    """
+    with torch.no_grad():
+        f0 = f0.float()
+        multiples = torch.arange(1, harmonic_num + 2, device=f0.device, dtype=f0.dtype)
+        step = (f0 * multiples / sample_rate) % 1
+        initial_phase = torch.rand(f0.shape[0], harmonic_num + 1, device=f0.device)
+        initial_phase[:, 0] = 0
+        step[:, 0, :] = step[:, 0, :] + initial_phase
+        wrapped = torch.cumsum(step, dim=1) % 1
+        wraps = torch.zeros_like(step)
+        wraps[:, 1:, :] = ((wrapped[:, 1:, :] - wrapped[:, :-1, :]) < 0) * -1.0
+        sines = torch.sin(torch.cumsum(step + wraps, dim=1) * 2 * math.pi) * sine_amp
+        voiced = (f0 > 0).to(f0.dtype)
+        noise_amp = voiced * noise_std + (1 - voiced) * sine_amp / 3
+        return sines * voiced + noise_amp * torch.randn_like(sines)
+
+
+class HarmonicSource(nn.Module):
+    """Excitation of the MRF HiFi-GAN: f0 and 8 harmonics mixed by `l_linear` + tanh (keys `l_linear.*`)."""
+
+    def __init__(self, sample_rate: int, harmonic_num: int = 8) -> None:
+        super().__init__()
+        self.sample_rate = sample_rate
+        self.harmonic_num = harmonic_num
+        self.l_linear = nn.Linear(harmonic_num + 1, 1)
+
+    def forward(self, f0: torch.Tensor) -> torch.Tensor:
+        """f0 [B, L, 1] Hz at the output sample rate -> excitation [B, L, 1] in (-1, 1)."""
+        excitation = harmonic_excitation(f0, self.sample_rate, self.harmonic_num)
+        return torch.tanh(self.l_linear(excitation.to(self.l_linear.weight.dtype)))
+
+
+class MergedSineSource(nn.Module):
+    """Excitation of RefineGAN (Applio layout): one sine through a bias-free linear + tanh (key `merge.0.weight`)."""
+
+    def __init__(self, sample_rate: int) -> None:
+        super().__init__()
+        self.sample_rate = sample_rate
+        self.merge = nn.Sequential(nn.Linear(1, 1, bias=False), nn.Tanh())
+
+    def forward(self, f0: torch.Tensor) -> torch.Tensor:
+        """f0 [B, L, 1] Hz at the output sample rate -> excitation [B, L, 1] in (-1, 1)."""
+        excitation = harmonic_excitation(f0, self.sample_rate, 0)
+        return self.merge(excitation.to(self.merge[0].weight.dtype))
