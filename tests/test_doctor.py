@@ -69,3 +69,17 @@ def test_unusable_settings_are_reported_not_raised():
     report = doctor.report()
     assert "UNUSABLE: settings file" in report
     assert "is not valid JSON" in report
+
+
+def test_requirement_lines_with_markers_extras_and_comments(monkeypatch, tmp_path):
+    (tmp_path / "requirements.txt").write_text(
+        "# comment\n"
+        "-r other.txt\n"
+        "torch==2.11.0  # pinned together\n"
+        "uvicorn[standard]>=0.30\n"
+        'pyworld==0.3.6; sys_platform == "nonexistent-os"\n'
+        'pyworld==0.3.5; sys_platform != "nonexistent-os"\n'
+        "not a requirement ((\n"
+    )
+    monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)
+    assert doctor.pinned_requirements() == [("torch", "2.11.0"), ("uvicorn", None), ("pyworld", "0.3.5")]

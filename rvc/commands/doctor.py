@@ -6,16 +6,15 @@ import argparse
 import importlib.metadata
 import os
 import platform
-import re
 import shutil
 import sys
+
+from packaging.requirements import InvalidRequirement, Requirement
 
 from rvc import __version__, paths
 from rvc.errors import RVCError
 from rvc.prerequisites import check_all
 from rvc.settings import Settings, load_settings, resolve_output_dir
-
-_REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:==\s*([^\s;#]+))?")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,15 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def pinned_requirements() -> list[tuple[str, str | None]]:
-    """(name, pinned version or None) for every line of the project's requirements.txt."""
+    """(name, pinned version or None) for each requirements.txt line that applies to this platform."""
     file = paths.PROJECT_ROOT / "requirements.txt"
     if not file.is_file():
         return []
     found = []
     for line in file.read_text(encoding="utf-8").splitlines():
-        match = _REQUIREMENT.match(line)
-        if match and not line.lstrip().startswith(("#", "-")):
-            found.append((match.group(1), match.group(2)))
+        text = line.split(" #", 1)[0].strip()
+        if not text or text.startswith(("#", "-")):
+            continue
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            continue
+        if requirement.marker is not None and not requirement.marker.evaluate():
+            continue
+        pins = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+        found.append((requirement.name, pins[0] if pins else None))
     return found
 
 
