@@ -136,15 +136,16 @@ def locate_checkpoint(path: Path) -> Checkpoint | None:
 
 
 def read_hubert(checkpoint: Checkpoint) -> Hubert:
-    """Build our `Hubert` (float32, CPU, eval mode) from a located checkpoint."""
+    """Build our `Hubert` (float32, CPU, eval mode) from a located checkpoint, its tensors used as they are."""
     if checkpoint.layout == "hf":
         state, options = _read_hf(checkpoint)
     else:
         state, options = _read_fairseq(checkpoint.weights)
     config = _config_from_weights(state, options, checkpoint.weights)
-    model = Hubert(config)
+    with torch.device("meta"):
+        model = Hubert(config)
     try:
-        model.load_state_dict(state, strict=True)
+        model.load_state_dict(state, strict=True, assign=True)
     except RuntimeError as error:
         raise RVCError(
             f"{checkpoint.weights} does not match a HuBERT-base layout "
