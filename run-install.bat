@@ -1,8 +1,9 @@
 @echo off
 rem Create (or reuse) the virtual environment and install the requirements. Idempotent: when the
 rem venv runs, imports torch and its stamp matches requirements.txt, nothing is installed.
-rem With an NVIDIA GPU (nvidia-smi works) torch comes from PyTorch's CUDA 12.8 wheel index,
-rem because PyPI's Windows torch is CPU-only.
+rem With an NVIDIA GPU (nvidia-smi works) torch comes from PyTorch's own CUDA wheel index, because
+rem PyPI's Windows torch is CPU-only: CUDA 12.8 (Turing/RTX 20 and newer, Blackwell included), or
+rem CUDA 12.6 for older cards (Maxwell, Pascal, Volta), which torch 2.11's CUDA 12.8 build dropped.
 rem Environment: RVC_VENV (default <repo>\.venv), RVC_PYTHON (interpreter used to create it).
 setlocal EnableExtensions EnableDelayedExpansion
 
@@ -11,6 +12,7 @@ if "%ROOT:~-1%"=="\" set "ROOT=%ROOT:~0,-1%"
 if defined RVC_VENV (set "VENV=%RVC_VENV%") else (set "VENV=%ROOT%\.venv")
 set "PY=%VENV%\Scripts\python.exe"
 set "TORCH_INDEX=https://download.pytorch.org/whl/cu128"
+set "TORCH_CUDA=12.8"
 set "TORCH_PINS=torch==2.11.0 torchaudio==2.11.0"
 set "VERSION_OK=import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else 1)"
 set "STAMP=%VENV%\.rvc-stamp-requirements.txt"
@@ -40,6 +42,7 @@ if errorlevel 1 (
 set "GPU=0"
 nvidia-smi >nul 2>&1
 if not errorlevel 1 set "GPU=1"
+if "%GPU%"=="1" call :pick_torch_index
 set "TORCH_STATE=missing"
 "%PY%" -c "import torch" >nul 2>&1
 if not errorlevel 1 set "TORCH_STATE=cpu"
@@ -62,12 +65,12 @@ if "%NEED_INSTALL%"=="0" (
 
 if "%GPU%"=="0" echo [run-install] no NVIDIA GPU found: torch will run on the CPU
 if "%GPU%%TORCH_STATE%"=="1missing" (
-    echo [run-install] NVIDIA GPU found: installing the CUDA 12.8 build of torch from %TORCH_INDEX%
+    echo [run-install] NVIDIA GPU found: installing the CUDA !TORCH_CUDA! build of torch from !TORCH_INDEX!
     "%PY%" -m pip install --disable-pip-version-check %TORCH_PINS% --index-url %TORCH_INDEX%
     if errorlevel 1 goto :fail
 )
 if "%GPU%%TORCH_STATE%"=="1cpu" (
-    echo [run-install] NVIDIA GPU found: replacing the CPU-only torch with the CUDA 12.8 build from %TORCH_INDEX%
+    echo [run-install] NVIDIA GPU found: replacing the CPU-only torch with the CUDA !TORCH_CUDA! build from !TORCH_INDEX!
     "%PY%" -m pip install --disable-pip-version-check --force-reinstall --no-deps %TORCH_PINS% --index-url %TORCH_INDEX%
     if errorlevel 1 goto :fail
 )
@@ -84,6 +87,17 @@ if errorlevel 1 (
 where ffmpeg >nul 2>&1
 if errorlevel 1 echo [run-install] note: ffmpeg is not installed; wav/flac work, but mp3/m4a/ogg need it ^(winget install ffmpeg^).
 echo [run-install] done. Start the studio with go-fork.bat
+exit /b 0
+
+:pick_torch_index
+rem Compute capability below 7.5 (GTX 10xx, Titan V, ...) needs the CUDA 12.6 build.
+for /f "tokens=1,2 delims=. " %%A in ('nvidia-smi --query-gpu^=compute_cap --format^=csv^,noheader 2^>nul') do (
+    set /a "CAP=%%A * 10 + %%B" 2>nul
+    if !CAP! LSS 75 (
+        set "TORCH_INDEX=https://download.pytorch.org/whl/cu126"
+        set "TORCH_CUDA=12.6"
+    )
+)
 exit /b 0
 
 :find_python

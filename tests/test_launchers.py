@@ -170,7 +170,9 @@ def test_windows_scripts_use_crlf_and_the_pinned_cuda_torch():
         assert text.count(b"\n") == text.count(b"\r\n") > 10
     assert b'set "TORCH_PINS=torch==2.11.0 torchaudio==2.11.0"' in install
     assert b"--index-url %TORCH_INDEX%" in install
-    assert b"https://download.pytorch.org/whl/cu128" in install
+    assert b'set "TORCH_INDEX=https://download.pytorch.org/whl/cu128"' in install
+    assert b'set "TORCH_INDEX=https://download.pytorch.org/whl/cu126"' in install
+    assert b"nvidia-smi --query-gpu^=compute_cap" in install
     assert b'call "%ROOT%\\run-install.bat"' in launch
     assert b"app.py %*" in launch
 
