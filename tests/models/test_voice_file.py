@@ -322,3 +322,222 @@ def test_save_voice_keeps_existing_file_when_writing_fails(tmp_path, monkeypatch
         save_voice(path, fake_weights(), inference_config_list(load_config(40000, "v2")), epoch=2)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["v.pth"]
+
+
+# --- Round trips through the real synthesizer -------------------------------------------------------------
+
+SAMPLE_RATES = (32000, 40000, 44100, 48000)
+VARIANTS = (("HiFi-GAN", True), ("HiFi-GAN", False), ("MRF HiFi-GAN", True), ("RefineGAN", True))
+COMBINATIONS = [
+    (rate, version, vocoder, f0) for rate in SAMPLE_RATES for version in ("v1", "v2") for vocoder, f0 in VARIANTS
+]
+TEXT_DIM = {"v1": 256, "v2": 768}
+FRAMES = 6
+
+
+def tiny_config(sample_rate: int, version: str) -> list:
+    """The real config list for the rate (up-sampling geometry, sr) with narrow channels, so models build fast."""
+    config = inference_config_list(load_config(sample_rate, version))
+    config[0], config[2], config[3], config[4], config[6] = 9, 8, 8, 16, 2  # spec, inter, hidden, filter, layers
+    config[13], config[15], config[16] = 64, 3, 8  # vocoder width, speakers, speaker-embedding width
+    return config
+
+
+def build(config: list, version: str, vocoder: str, f0: bool, seed: int = 0):
+    from rvc.models.synthesizer import Synthesizer
+
+    torch.manual_seed(seed)
+    model = Synthesizer(*config, use_f0=f0, text_enc_hidden_dim=TEXT_DIM[version], vocoder=vocoder)
+    with torch.no_grad():  # zero-initialised layers (flow `post`) would hide mistakes in the comparison
+        for parameter in model.parameters():
+            parameter.add_(torch.randn_like(parameter) * 0.01)
+    return model.eval()
+
+
+def inputs(version: str, f0: bool, frames: int = FRAMES) -> tuple:
+    generator = torch.Generator().manual_seed(1)
+    phone = torch.randn(1, frames, TEXT_DIM[version], generator=generator)
+    pitch = torch.randint(1, 255, (1, frames), generator=generator) if f0 else None
+    pitchf = torch.rand(1, frames, generator=generator) * 300 + 80 if f0 else None
+    return phone, torch.tensor([frames]), pitch, pitchf, torch.tensor([1])
+
+
+def reference_load(data: dict):
+    """Load a voice dict the way the reference apps do: config list, f0/version/vocoder keys, torch's own renaming."""
+    model = build(data["config"], data.get("version", "v1"), data.get("vocoder", "HiFi-GAN"), bool(data.get("f0", 1)))
+    result = model.load_state_dict(data["weight"], strict=False)
+    return model, result
+
+
+def reference_audio(model, version: str, f0: bool) -> torch.Tensor:
+    torch.manual_seed(7)
+    with torch.no_grad():
+        return model.infer(*inputs(version, f0), noise_scale=0.0)[0]
+
+
+def voice_audio(voice, version: str, f0: bool) -> torch.Tensor:
+    torch.manual_seed(7)
+    return voice.synthesize(*inputs(version, f0), noise_scale=0.0)
+
+
+@pytest.mark.parametrize(("sample_rate", "version", "vocoder", "f0"), COMBINATIONS)
+def test_round_trip_every_combination(tmp_path, sample_rate, version, vocoder, f0):
+    from rvc.models import load_voice
+    from rvc.models.weight_norm import state_dict_to_disk
+
+    config = tiny_config(sample_rate, version)
+    model = build(config, version, vocoder, f0)
+    path = save_voice(tmp_path / "rt.pth", model.state_dict(), config, epoch=3, step=30)
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    expected_keys = {key for key in state_dict_to_disk(model.state_dict()) if not key.startswith("enc_q.")}
+    assert set(data["weight"]) == expected_keys
+    assert (data["sr"], data["version"], data["f0"], data["vocoder"]) == (sample_rate, version, f0, vocoder)
+
+    reference, result = reference_load(data)
+    assert result.unexpected_keys == []
+    assert result.missing_keys and all(key.startswith("enc_q.") for key in result.missing_keys)
+
+    voice = load_voice(path)
+    assert (voice.sample_rate, voice.version, voice.use_f0, voice.vocoder) == (sample_rate, version, f0, vocoder)
+    assert voice.metadata["epoch"] == 3 and voice.notes == ()
+    assert not any("parametrizations" in key for key in voice.model.state_dict())
+    audio = voice_audio(voice, version, f0)
+    hop = sample_rate // 100
+    assert audio.shape == (1, 1, FRAMES * hop) and audio.dtype == torch.float32
+    torch.testing.assert_close(audio, reference_audio(reference, version, f0), rtol=1e-4, atol=1e-5)
+
+
+@pytest.fixture(scope="module", params=["HiFi-GAN", "MRF HiFi-GAN", "RefineGAN"])
+def full_size_voice(request, tmp_path_factory):
+    """A 40 kHz v2 voice at the real size (the shapes of the reference tables), saved once per vocoder."""
+    config = inference_config_list(load_config(40000, "v2"))
+    model = build(config, "v2", request.param, True)
+    path = save_voice(tmp_path_factory.mktemp("full") / "full.pth", model.state_dict(), config, model_name="full")
+    return request.param, path
+
+
+REFERENCE_SHAPES = {  # training.md §4.5, v2 40 kHz
+    "emb_g.weight": [109, 256],
+    "enc_p.emb_phone.weight": [192, 768],
+    "enc_p.emb_pitch.weight": [256, 192],
+    "enc_p.encoder.attn_layers.0.emb_rel_k": [1, 21, 96],
+    "flow.flows.0.enc.cond_layer.weight_v": [1152, 256, 1],
+    "flow.flows.6.post.weight": [96, 192, 1],
+}
+REFERENCE_DECODER_SHAPES = {
+    "HiFi-GAN": {
+        "dec.ups.0.weight_g": [512, 1, 1],
+        "dec.ups.0.weight_v": [512, 256, 16],
+        "dec.noise_convs.0.weight": [256, 1, 80],
+        "dec.conv_post.weight": [1, 32, 7],
+    },
+    "MRF HiFi-GAN": {
+        "dec.m_source.l_linear.weight": [1, 9],
+        "dec.conv_pre.weight_v": [512, 192, 7],
+        "dec.mrfs.1.2.layers.0.conv1.weight_v": [128, 128, 11],
+        "dec.conv_post.bias": [1],
+    },
+    "RefineGAN": {
+        "dec.m_source.merge.0.weight": [1, 1],
+        "dec.pre_conv.weight_v": [16, 1, 7],
+        "dec.downsample_blocks.3.weight_v": [256, 128, 7],
+        "dec.upsample_conv_blocks.0.input_conv.weight": [256, 640, 7],
+    },
+}
+
+
+def test_full_size_voice_matches_the_reference_layout(full_size_voice):
+    from rvc.models import load_voice
+
+    vocoder, path = full_size_voice
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    shapes = {**REFERENCE_SHAPES, **REFERENCE_DECODER_SHAPES[vocoder]}
+    assert {key: list(data["weight"][key].shape) for key in shapes} == shapes
+    assert all(tensor.dtype == torch.float16 for tensor in data["weight"].values())
+    reference, result = reference_load(data)
+    assert result.unexpected_keys == [] and all(key.startswith("enc_q.") for key in result.missing_keys)
+    voice = load_voice(path)
+    assert voice.vocoder == vocoder
+    torch.testing.assert_close(
+        voice_audio(voice, "v2", True), reference_audio(reference, "v2", True), rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.fixture(scope="module")
+def tiny_v1_weights():
+    """fp16 weights (no enc_q) and config of a small 40 kHz v1 HiFi-GAN f0 model."""
+    config = tiny_config(40000, "v1")
+    model = build(config, "v1", "HiFi-GAN", True)
+    weights = {key: value.half() for key, value in model.state_dict().items() if not key.startswith("enc_q.")}
+    from rvc.models.weight_norm import state_dict_to_disk
+
+    return state_dict_to_disk(weights), config
+
+
+def test_mainline_voice_loads_and_matches_reference(tmp_path, tiny_v1_weights):
+    from rvc.models import load_voice
+
+    weights, config = tiny_v1_weights
+    mainline = {"weight": weights, "config": config, "info": "20epoch", "sr": "40k", "f0": 1}
+    path = write(tmp_path / "mainline.pth", mainline)
+    voice = load_voice(path)
+    assert (voice.sample_rate, voice.version, voice.use_f0, voice.vocoder) == (40000, "v1", True, "HiFi-GAN")
+    assert voice.metadata["epoch"] == 20 and voice.notes == ()
+    reference, _ = reference_load(mainline)
+    torch.testing.assert_close(
+        voice_audio(voice, "v1", True), reference_audio(reference, "v1", True), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_wrong_vocoder_metadata_still_loads_the_right_decoder(tmp_path):
+    from rvc.models import load_voice
+
+    config = tiny_config(48000, "v2")
+    model = build(config, "v2", "MRF HiFi-GAN", True)
+    path = save_voice(tmp_path / "v.pth", model.state_dict(), config)
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    data.update(vocoder="RefineGAN", version="v1")
+    voice = load_voice(write(path, data))
+    assert (voice.vocoder, voice.version) == ("MRF HiFi-GAN", "v2")
+    assert any("vocoder 'RefineGAN'" in note for note in voice.notes)
+    data.update(vocoder="MRF HiFi-GAN", version="v2")  # what a reference app needs told to load it right
+    torch.testing.assert_close(
+        voice_audio(voice, "v2", True), reference_audio(reference_load(data)[0], "v2", True), rtol=1e-4, atol=1e-5
+    )
+
+
+def test_voice_with_weights_that_do_not_fit_its_config(tmp_path, tiny_v1_weights):
+    from rvc.models import load_voice
+
+    weights, config = tiny_v1_weights
+    extra = dict(weights, **{"dec.source_gain.weight": torch.zeros(1)})
+    with pytest.raises(RVCError, match="weights this model does not use, e.g. 'dec.source_gain.weight'"):
+        load_voice(write(tmp_path / "extra.pth", {"weight": extra, "config": config}))
+    missing = {key: value for key, value in weights.items() if key != "flow.flows.0.pre.bias"}
+    with pytest.raises(RVCError, match="lacks 1 weights the model needs, e.g. 'flow.flows.0.pre.bias'"):
+        load_voice(write(tmp_path / "missing.pth", {"weight": missing, "config": config}))
+    wider = list(config)
+    wider[4] = 32
+    with pytest.raises(RVCError, match="does not match its own settings"):
+        load_voice(write(tmp_path / "wider.pth", {"weight": weights, "config": wider}))
+
+
+def test_synthesize_argument_errors(tmp_path, tiny_v1_weights):
+    from rvc.models import load_voice
+
+    weights, config = tiny_v1_weights
+    voice = load_voice(write(tmp_path / "v.pth", {"weight": weights, "config": config, "sr": "40k"}))
+    phone, lengths, pitch, pitchf, _ = inputs("v1", True)
+    with pytest.raises(RVCError, match=r"Speaker ID 3 is out of range: this voice has speakers 0\.\.2"):
+        voice.synthesize(phone, lengths, pitch, pitchf, torch.tensor([3]))
+    with pytest.raises(ValueError, match="uses pitch"):
+        voice.synthesize(phone, lengths, None, None, torch.tensor([0]))
+    assert "40000 Hz" in repr(voice)
+
+
+def test_importing_rvc_models_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, rvc.models; rvc.models.__all__; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
