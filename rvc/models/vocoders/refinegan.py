@@ -1,0 +1,186 @@
+"""RefineGAN vocoder in Applio's current layout, the one most shared RefineGAN voices use.
+
+A sine source at the output rate is expanded to 16 channels and taken down, stage by stage, by the reverse
+up-sampling rates (Kaiser-windowed sinc resampling, then a 7-tap conv doubling the channels); the deepest
+result joins the projected latent and the way back up (linear interpolation + parallel residual blocks)
+concatenates the stored source skips. Keys: `m_source.merge.0`, `pre_conv` (wn), `downsample_blocks.{i}` (wn),
+`mel_conv` (wn), `cond`, `upsample_conv_blocks.{i}.input_conv`, `….blocks.{j}.{0,2}` (AdaIN),
+`….blocks.{j}.1.convs{1,2}.{l}` (wn), `conv_post` (wn, no bias).
+
+Two older RefineGAN layouts exist (the Dec-2024 fork's and the fork's 2025 one); they cannot be loaded into
+this module. `detect_refinegan_layout` tells them apart so callers can refuse them by name.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import torch
+import torch.nn.functional as F
+import torchaudio
+from torch import nn
+
+from rvc.models.commons import get_padding
+from rvc.models.vocoders.sources import MergedSineSource
+from rvc.models.weight_norm import fold_weight_norm, weight_norm
+
+LRELU_SLOPE = 0.2
+SOURCE_CHANNELS = 16
+RESAMPLE_OPTIONS = {
+    "lowpass_filter_width": 64,
+    "rolloff": 0.9475937167399596,
+    "resampling_method": "sinc_interp_kaiser",
+    "beta": 14.769656459379492,
+}
+_SOURCE_CONV_KEY = re.compile(r"(^|\.)source_conv\.")
+_FIRST_DOWNSAMPLE_WEIGHT = re.compile(
+    r"(^|\.)downsample_blocks\.0\.(weight_v|weight|parametrizations\.weight\.original1)$"
+)
+
+
+def detect_refinegan_layout(state_dict: dict) -> str:
+    """Which RefineGAN weight layout a (voice or decoder) state dict holds: "A" (Applio, ours), "H" or "D".
+
+    "D" (Codename fork, Dec 2024) has a `source_conv`; "H" (fork 2025) has single-input strided
+    `downsample_blocks.0` convs (`[128, 1, k]`); "A" has 16-channel ones (`[32, 16, 7]`).
+    Raises ValueError when the dict holds no RefineGAN decoder at all.
+    """
+    if any(_SOURCE_CONV_KEY.search(key) for key in state_dict):
+        return "D"
+    for key, tensor in state_dict.items():
+        if _FIRST_DOWNSAMPLE_WEIGHT.search(key):
+            return "H" if tensor.shape[1] == 1 else "A"
+    raise ValueError("no RefineGAN decoder weights (downsample_blocks / source_conv) in this state dict")
+
+
+class AdaIN(nn.Module):
+    """Adds learned-scale Gaussian noise per channel, then LeakyReLU(0.2). [B, C, T] -> [B, C, T]."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.full((channels,), 1e-4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, C, T] -> [B, C, T]."""
+        noise = torch.randn_like(x) * self.weight[None, :, None]
+        return F.leaky_relu(x + noise, LRELU_SLOPE)
+
+
+class ResBlock(nn.Module):
+    """Three residual units `x + c2(lrelu(c1(lrelu(x))))`, c1 dilated (1, 3, 5), c2 not. [B, C, T] -> [B, C, T]."""
+
+    def __init__(self, channels: int, kernel_size: int, dilations: tuple[int, ...] = (1, 3, 5)) -> None:
+        super().__init__()
+        self.convs1 = nn.ModuleList(
+            weight_norm(nn.Conv1d(channels, channels, kernel_size, dilation=d, padding=get_padding(kernel_size, d)))
+            for d in dilations
+        )
+        self.convs2 = nn.ModuleList(
+            weight_norm(nn.Conv1d(channels, channels, kernel_size, padding=get_padding(kernel_size)))
+            for _ in dilations
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, C, T] -> [B, C, T]."""
+        for conv1, conv2 in zip(self.convs1, self.convs2):
+            y = conv1(F.leaky_relu(x, LRELU_SLOPE))
+            x = conv2(F.leaky_relu(y, LRELU_SLOPE)) + x
+        return x
+
+
+class ParallelResBlock(nn.Module):
+    """Input conv, then the mean of `AdaIN → ResBlock(k, dilations) → AdaIN` branches, one per kernel size.
+
+    [B, in_channels, T] -> [B, out_channels, T].
+    """
+
+    def __init__(
+        self, in_channels: int, out_channels: int, kernel_sizes: list[int], dilation_sizes: list[list[int]]
+    ) -> None:
+        super().__init__()
+        self.input_conv = nn.Conv1d(in_channels, out_channels, 7, padding=3)
+        nn.init.normal_(self.input_conv.weight, 0.0, 0.01)
+        self.blocks = nn.ModuleList(
+            nn.Sequential(AdaIN(out_channels), ResBlock(out_channels, k, tuple(d)), AdaIN(out_channels))
+            for k, d in zip(kernel_sizes, dilation_sizes)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """[B, in_channels, T] -> [B, out_channels, T]."""
+        x = self.input_conv(x)
+        return torch.stack([block(x) for block in self.blocks]).mean(dim=0)
+
+
+class RefineGAN(nn.Module):
+    """RefineGAN decoder (Applio layout): latent [B, 192, T] + f0 [B, T] Hz + speaker [B, gin, 1] -> [B, 1, T·hop].
+
+    Args:
+        initial_channel: channels of the latent input (192).
+        resblock_kernel_sizes: kernel size of each parallel branch of a stage (3, 7, 11).
+        resblock_dilation_sizes: dilations of each branch's residual units ((1, 3, 5) each).
+        upsample_rates: up-sampling factor per stage (4 stages); their product is the hop length.
+        upsample_initial_channel: channels entering the first stage (512), halved by every stage.
+        gin_channels: speaker-embedding channels (0: no speaker conditioning).
+        sr: output sample rate in Hz (sets the sine frequency).
+        upsample_kernel_sizes: not used (stages up-sample by linear interpolation, not transposed convs);
+            accepted so that every vocoder is built from the same config.
+    """
+
+    def __init__(
+        self,
+        *,
+        initial_channel: int,
+        resblock_kernel_sizes: list[int],
+        resblock_dilation_sizes: list[list[int]],
+        upsample_rates: list[int],
+        upsample_initial_channel: int,
+        gin_channels: int,
+        sr: int,
+        upsample_kernel_sizes: list[int] | None = None,
+    ) -> None:
+        super().__init__()
+        self.upsample_rates = tuple(upsample_rates)
+        self.downsample_rates = tuple(reversed(self.upsample_rates))
+        self.upp = math.prod(upsample_rates)
+        self.m_source = MergedSineSource(sr)
+        self.pre_conv = weight_norm(nn.Conv1d(1, SOURCE_CHANNELS, 7, padding=3))
+        self.downsample_blocks = nn.ModuleList(
+            weight_norm(nn.Conv1d(SOURCE_CHANNELS * 2**i, SOURCE_CHANNELS * 2 ** (i + 1), 7, padding=3))
+            for i in range(len(upsample_rates))
+        )
+        channels = upsample_initial_channel
+        self.mel_conv = weight_norm(nn.Conv1d(initial_channel, channels // 2, 7, padding=3))
+        if gin_channels:
+            self.cond = nn.Conv1d(gin_channels, channels // 2, 1)
+        self.upsample_conv_blocks = nn.ModuleList()
+        for _ in upsample_rates:
+            self.upsample_conv_blocks.append(ParallelResBlock(
+                channels + channels // 4, channels // 2, resblock_kernel_sizes, resblock_dilation_sizes
+            ))
+            channels //= 2
+        self.conv_post = weight_norm(nn.Conv1d(channels, 1, 7, padding=3, bias=False))
+
+    def forward(self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
+        """x [B, 192, T], f0 [B, T] Hz, g [B, gin, 1] -> audio [B, 1, T·hop] in (-1, 1)."""
+        frames = x.shape[-1]
+        f0 = F.interpolate(f0.unsqueeze(1), size=frames * self.upp, mode="linear")
+        source = self.m_source(f0.transpose(1, 2)).transpose(1, 2)
+        h = self.pre_conv(source)
+        skips = []
+        for rate, block in zip(self.downsample_rates, self.downsample_blocks):
+            h = F.leaky_relu(h, LRELU_SLOPE)
+            skips.append(h)
+            h = block(torchaudio.functional.resample(h.contiguous(), rate, 1, **RESAMPLE_OPTIONS))
+        mel = self.mel_conv(x)
+        if g is not None:
+            mel = mel + self.cond(g)
+        x = torch.cat([mel, h], dim=1)
+        for rate, block, skip in zip(self.upsample_rates, self.upsample_conv_blocks, reversed(skips)):
+            x = F.interpolate(F.leaky_relu(x, LRELU_SLOPE), scale_factor=float(rate), mode="linear")
+            x = block(torch.cat([x, skip], dim=1))
+        return torch.tanh(self.conv_post(F.leaky_relu(x, LRELU_SLOPE)))
+
+    def remove_weight_norm(self) -> None:
+        """Fold every weight norm into a plain weight for faster inference (same output)."""
+        fold_weight_norm(self)

@@ -1,0 +1,168 @@
+"""RefineGAN (Applio layout): key layout at every rate, exact output length, gradients, fold, layout detection."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from rvc.models.vocoders.refinegan import RefineGAN, detect_refinegan_layout
+from rvc.models.vocoders.sources import MergedSineSource
+from rvc.models.weight_norm import state_dict_to_disk
+
+UPSAMPLE_RATES = {32000: [10, 8, 2, 2], 40000: [10, 10, 2, 2], 44100: [7, 7, 3, 3], 48000: [12, 10, 2, 2]}
+UPSAMPLE_KERNELS = {32000: [20, 16, 4, 4], 40000: [16, 16, 4, 4], 44100: [14, 14, 6, 6], 48000: [24, 20, 4, 4]}
+HOP = {32000: 320, 40000: 400, 44100: 441, 48000: 480}
+# (in, out) channels of each up-sampling stage's input conv, and the branch kernels (training.md §4.5).
+STAGES = [(640, 256), (320, 128), (160, 64), (80, 32)]
+BRANCH_KERNELS = [3, 7, 11]
+
+
+def expected_keys() -> dict[str, tuple[int, ...]]:
+    """On-disk `dec.*` keys (without the prefix) and shapes of Applio's RefineGAN; the same at every rate."""
+    keys = {
+        "m_source.merge.0.weight": (1, 1),
+        "pre_conv.weight_g": (16, 1, 1),
+        "pre_conv.weight_v": (16, 1, 7),
+        "pre_conv.bias": (16,),
+        "mel_conv.weight_g": (256, 1, 1),
+        "mel_conv.weight_v": (256, 192, 7),
+        "mel_conv.bias": (256,),
+        "cond.weight": (256, 256, 1),
+        "cond.bias": (256,),
+        "conv_post.weight_g": (1, 1, 1),
+        "conv_post.weight_v": (1, 32, 7),
+    }
+    for i, (c_in, c_out) in enumerate([(16, 32), (32, 64), (64, 128), (128, 256)]):
+        keys[f"downsample_blocks.{i}.weight_g"] = (c_out, 1, 1)
+        keys[f"downsample_blocks.{i}.weight_v"] = (c_out, c_in, 7)
+        keys[f"downsample_blocks.{i}.bias"] = (c_out,)
+    for i, (n, o) in enumerate(STAGES):
+        stage = f"upsample_conv_blocks.{i}"
+        keys[f"{stage}.input_conv.weight"] = (o, n, 7)
+        keys[f"{stage}.input_conv.bias"] = (o,)
+        for j, k in enumerate(BRANCH_KERNELS):
+            keys[f"{stage}.blocks.{j}.0.weight"] = (o,)
+            keys[f"{stage}.blocks.{j}.2.weight"] = (o,)
+            for convs in ("convs1", "convs2"):
+                for layer in range(3):
+                    prefix = f"{stage}.blocks.{j}.1.{convs}.{layer}"
+                    keys[f"{prefix}.weight_g"] = (o, 1, 1)
+                    keys[f"{prefix}.weight_v"] = (o, o, k)
+                    keys[f"{prefix}.bias"] = (o,)
+    return keys
+
+
+def build(sr: int) -> RefineGAN:
+    return RefineGAN(
+        initial_channel=192,
+        resblock_kernel_sizes=BRANCH_KERNELS,
+        resblock_dilation_sizes=[[1, 3, 5]] * 3,
+        upsample_rates=UPSAMPLE_RATES[sr],
+        upsample_initial_channel=512,
+        upsample_kernel_sizes=UPSAMPLE_KERNELS[sr],
+        gin_channels=256,
+        sr=sr,
+    )
+
+
+@pytest.fixture(scope="module")
+def models():
+    """One model per sample rate, built on first use and shared by the tests of this module."""
+    cache: dict[int, RefineGAN] = {}
+
+    def get(sr: int) -> RefineGAN:
+        if sr not in cache:
+            torch.manual_seed(0)
+            cache[sr] = build(sr)
+        return cache[sr]
+
+    return get
+
+
+def inputs(frames: int = 3) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(2, 192, frames, generator=generator)
+    f0 = torch.tensor([[110.0, 220.0, 0.0], [0.0, 300.0, 450.0]])[:, :frames]
+    g = torch.randn(2, 256, 1, generator=generator)
+    return x, f0, g
+
+
+@pytest.mark.parametrize("sr", sorted(HOP))
+def test_state_dict_matches_applio_layout(models, sr):
+    on_disk = {k: tuple(v.shape) for k, v in state_dict_to_disk(models(sr).state_dict()).items()}
+    assert on_disk == expected_keys()
+
+
+@pytest.mark.parametrize("sr", sorted(HOP))
+def test_output_is_frames_times_hop(models, sr):
+    with torch.no_grad():
+        audio = models(sr).eval()(*inputs())
+    assert audio.shape == (2, 1, 3 * HOP[sr])
+    assert torch.isfinite(audio).all() and audio.abs().max() < 1
+
+
+@pytest.mark.parametrize("sr", [40000, 44100])
+def test_gradients_reach_every_parameter(models, sr):
+    model = models(sr)
+    model.train().zero_grad()
+    model(*inputs()).square().mean().backward()
+    silent = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert silent == []
+
+
+def test_folded_weight_norm_gives_the_same_audio(models):
+    model = models(44100)
+    folded = build(44100).eval()
+    folded.load_state_dict(model.state_dict())
+    folded.remove_weight_norm()
+    assert not any("parametrizations" in key for key in folded.state_dict())
+    with torch.no_grad():
+        torch.manual_seed(5)
+        expected = model.eval()(*inputs())
+        torch.manual_seed(5)
+        actual = folded(*inputs())
+    torch.testing.assert_close(actual, expected, atol=1e-6, rtol=1e-5)
+
+
+def test_initial_values_follow_applio(models):
+    model = models(40000)
+    noise_scales = [p for name, p in model.named_parameters() if name.endswith((".0.weight", ".2.weight"))
+                    and ".blocks." in name]
+    assert len(noise_scales) == 4 * 3 * 2
+    assert all(torch.all(p == 1e-4) for p in noise_scales)
+    input_conv = model.upsample_conv_blocks[0].input_conv.weight
+    assert input_conv.std().item() == pytest.approx(0.01, rel=0.05)
+
+
+def test_detects_the_three_refinegan_layouts(models):
+    ours = state_dict_to_disk({f"dec.{k}": v for k, v in models(40000).state_dict().items()})
+    assert detect_refinegan_layout(ours) == "A"
+    assert detect_refinegan_layout(models(40000).state_dict()) == "A"
+    fork_2025 = {
+        "dec.m_source.merge.0.weight": torch.zeros(1, 1),
+        "dec.pre_conv.weight_v": torch.zeros(256, 1, 7),
+        "dec.downsample_blocks.0.weight_g": torch.zeros(128, 1, 1),
+        "dec.downsample_blocks.0.weight_v": torch.zeros(128, 1, 80),
+    }
+    assert detect_refinegan_layout(fork_2025) == "H"
+    fork_2024 = {
+        "dec.source_conv.weight_v": torch.zeros(16, 1, 7),
+        "dec.downsample_blocks.0.1.convs1.0.weight_v": torch.zeros(32, 16, 7),
+    }
+    assert detect_refinegan_layout(fork_2024) == "D"
+    with pytest.raises(ValueError, match="no RefineGAN decoder"):
+        detect_refinegan_layout({"dec.ups.0.weight_v": torch.zeros(512, 256, 16)})
+
+
+def test_merged_sine_source_is_a_scaled_sine_through_tanh(monkeypatch):
+    monkeypatch.setattr(torch, "randn_like", torch.zeros_like)
+    source = MergedSineSource(48000)
+    with torch.no_grad():
+        source.merge[0].weight.fill_(2.0)
+        out = source(torch.full((1, 480, 1), 1000.0))
+    assert source.merge[0].bias is None
+    expected = torch.tanh(2.0 * 0.1 * torch.sin(2 * math.pi * torch.arange(1, 481) / 48))
+    assert out.shape == (1, 480, 1)
+    torch.testing.assert_close(out[0, :, 0], expected, atol=1e-5, rtol=0)
