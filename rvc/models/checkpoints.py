@@ -52,7 +52,7 @@ def save_checkpoint(
     scheduler: Any = None,
     scaler: Any = None,
 ) -> Path:
-    """Write a G_/D_ checkpoint atomically: model (on-disk weight-norm names), optimizer, LR, epoch[, step, schedule]."""
+    """Write a G_/D_ checkpoint atomically: model (weight_g/weight_v names), optimizer, LR, epoch[, step, schedule]."""
     from rvc.models.weight_norm import state_dict_to_disk
 
     data: dict[str, Any] = {

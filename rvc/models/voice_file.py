@@ -83,6 +83,8 @@ def _parse_rate(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value > 0 else None
+    if isinstance(value, float) and value.is_integer() and value > 0:
+        return int(value)
     if isinstance(value, str):
         text = value.strip().lower()
         if text in SR_STRINGS:
@@ -275,6 +277,13 @@ def read_voice_file(path: str | os.PathLike[str]) -> VoiceFile:
     )
 
 
+def _disk_name(key: str) -> str:
+    """The name a parameter has in the file (`weight_g`/`weight_v` for weight-normed layers)."""
+    from rvc.models.weight_norm import state_dict_to_disk
+
+    return next(iter(state_dict_to_disk({key: None})))
+
+
 def _load_exact(model: torch.nn.Module, state: Mapping[str, torch.Tensor], file: VoiceFile) -> None:
     """Load `state` into `model`, refusing missing, unexpected or mis-shaped weights with the key named."""
     expected = model.state_dict()
@@ -284,18 +293,19 @@ def _load_exact(model: torch.nn.Module, state: Mapping[str, torch.Tensor], file:
     missing = [key for key in expected if key not in state]
     if missing:
         raise RVCError(
-            f"{described} lacks {len(missing)} weights the model needs, e.g. {missing[0]!r}; the file is incomplete."
+            f"{described} lacks {len(missing)} weights the model needs, e.g. {_disk_name(missing[0])!r}; "
+            "the file is incomplete."
         )
     unexpected = [key for key in state if key not in expected]
     if unexpected:
         raise RVCError(
-            f"{described} has {len(unexpected)} weights this model does not use, e.g. {unexpected[0]!r}; "
+            f"{described} has {len(unexpected)} weights this model does not use, e.g. {_disk_name(unexpected[0])!r}; "
             "it was made by a different or newer tool."
         )
     for key, tensor in state.items():
         if tuple(tensor.shape) != tuple(expected[key].shape):
             raise RVCError(
-                f"{described} does not match its own settings: {key!r} is {list(tensor.shape)}, "
+                f"{described} does not match its own settings: {_disk_name(key)!r} is {list(tensor.shape)}, "
                 f"the model expects {list(expected[key].shape)}. The file was edited or damaged."
             )
     model.load_state_dict(state, strict=True)
@@ -355,12 +365,15 @@ def build_synthesizer(file: VoiceFile) -> torch.nn.Module:
     """A fresh `Synthesizer` (without the posterior encoder) for the settings of `file`."""
     from rvc.models.synthesizer import Synthesizer
 
-    model = Synthesizer(
-        *file.config,
-        use_f0=file.use_f0,
-        text_enc_hidden_dim=VERSION_TO_TEXT_DIM[file.version],
-        vocoder=file.vocoder,
-    )
+    try:
+        model = Synthesizer(
+            *file.config,
+            use_f0=file.use_f0,
+            text_enc_hidden_dim=VERSION_TO_TEXT_DIM[file.version],
+            vocoder=file.vocoder,
+        )
+    except (ValueError, TypeError) as error:
+        raise RVCError(f"{file.path} asks for model settings RVC Studio cannot build ({error}).") from None
     del model.enc_q
     return model
 

@@ -516,10 +516,17 @@ def test_voice_with_weights_that_do_not_fit_its_config(tmp_path, tiny_v1_weights
     missing = {key: value for key, value in weights.items() if key != "flow.flows.0.pre.bias"}
     with pytest.raises(RVCError, match="lacks 1 weights the model needs, e.g. 'flow.flows.0.pre.bias'"):
         load_voice(write(tmp_path / "missing.pth", {"weight": missing, "config": config}))
+    no_g = {key: value for key, value in weights.items() if key != "dec.ups.1.weight_g"}
+    with pytest.raises(RVCError, match="e.g. 'dec.ups.1.weight_g'"):
+        load_voice(write(tmp_path / "no_g.pth", {"weight": no_g, "config": config}))
     wider = list(config)
     wider[4] = 32
-    with pytest.raises(RVCError, match="does not match its own settings"):
+    with pytest.raises(RVCError, match="does not match its own settings: 'enc_p.encoder.ffn_layers.0.conv_1.weight'"):
         load_voice(write(tmp_path / "wider.pth", {"weight": weights, "config": wider}))
+    other_block = list(config)
+    other_block[9] = "2"
+    with pytest.raises(RVCError, match="settings RVC Studio cannot build"):
+        load_voice(write(tmp_path / "block.pth", {"weight": weights, "config": other_block}))
 
 
 def test_synthesize_argument_errors(tmp_path, tiny_v1_weights):
