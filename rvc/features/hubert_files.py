@@ -350,32 +350,29 @@ def _config_from_weights(state: dict[str, torch.Tensor], options: dict[str, Any]
     if missing:
         raise RVCError(f"{path} lacks HuBERT weights ({', '.join(missing)}); it is not a supported embedder checkpoint.")
     num_convs = _count(state, "extractor.{}.conv.weight")
-    strides = list(options["strides"])
-    if len(strides) != num_convs:
-        raise RVCError(f"{path}: its config lists {len(strides)} conv strides for {num_convs} conv layers.")
-    conv_layers = tuple(
-        (int(state[f"extractor.{i}.conv.weight"].shape[0]), int(state[f"extractor.{i}.conv.weight"].shape[2]), int(s))
-        for i, s in enumerate(strides)
-    )
-    hidden = int(state["feature_proj.weight"].shape[0])
-    pos_weight = state["pos_conv.conv.weight"]
-    final_proj = state.get("final_proj.weight")
-    config = HubertConfig(
-        hidden_size=hidden,
-        num_layers=_count(state, "layers.{}.ffn_in.weight"),
-        num_heads=int(options["num_heads"]),
-        ffn_size=int(state["layers.0.ffn_in.weight"].shape[0]),
-        conv_layers=conv_layers,
-        conv_bias="extractor.0.conv.bias" in state,
-        feature_norm="feature_norm.weight" in state,
-        pos_conv_kernel=int(pos_weight.shape[2]),
-        pos_conv_groups=hidden // int(pos_weight.shape[1]),
-        layer_norm_eps=float(options["layer_norm_eps"]),
-        activation=str(options["activation"]),
-        final_proj_size=int(final_proj.shape[0]) if final_proj is not None else None,
-    )
     try:
+        strides = [int(stride) for stride in options["strides"]]
+        if len(strides) != num_convs:
+            raise ValueError(f"the config lists {len(strides)} conv strides for {num_convs} conv layers")
+        conv_shapes = [state[f"extractor.{i}.conv.weight"].shape for i in range(num_convs)]
+        hidden = int(state["feature_proj.weight"].shape[0])
+        pos_shape = state["pos_conv.conv.weight"].shape
+        final_proj = state.get("final_proj.weight")
+        config = HubertConfig(
+            hidden_size=hidden,
+            num_layers=_count(state, "layers.{}.ffn_in.weight"),
+            num_heads=int(options["num_heads"]),
+            ffn_size=int(state["layers.0.ffn_in.weight"].shape[0]),
+            conv_layers=tuple((int(shape[0]), int(shape[2]), s) for shape, s in zip(conv_shapes, strides)),
+            conv_bias="extractor.0.conv.bias" in state,
+            feature_norm="feature_norm.weight" in state,
+            pos_conv_kernel=int(pos_shape[2]),
+            pos_conv_groups=hidden // int(pos_shape[1]),
+            layer_norm_eps=float(options["layer_norm_eps"]),
+            activation=str(options["activation"]),
+            final_proj_size=int(final_proj.shape[0]) if final_proj is not None else None,
+        )
         Hubert.check_config(config)
-    except ValueError as error:
+    except (TypeError, ValueError, IndexError, ZeroDivisionError) as error:
         raise RVCError(f"{path}: unsupported embedder architecture ({error}).") from None
     return config

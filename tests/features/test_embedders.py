@@ -285,6 +285,23 @@ def test_fairseq_args_namespace_supplies_the_architecture(reference, tmp_path, w
     assert_matches(load_embedder(path), wav, expected)
 
 
+def test_fairseq_without_any_config_uses_base_defaults_and_says_why_it_cannot_build(reference, tmp_path):
+    # HuBERT base has 12 heads; the 32-wide test model cannot be split into 12, so the defaults were applied.
+    torch.save({"model": fairseq_model_state(reference)}, tmp_path / "hubert_base.pt")
+    with pytest.raises(RVCError, match="unsupported embedder architecture.*12 heads"):
+        load_embedder(tmp_path)
+
+
+def test_fairseq_conv_layers_string_is_parsed_never_evaluated(reference, tmp_path):
+    marker = tmp_path / "evaluated"
+    cfg = plain_cfg()
+    cfg["model"]["conv_feature_layers"] = f"[(16, 10, 5)] + [open({str(marker)!r}, 'w')]"
+    torch.save({"cfg": cfg, "model": fairseq_model_state(reference)}, tmp_path / "hubert_base.pt")
+    with pytest.raises(RVCError, match="cannot read its conv_feature_layers"):
+        load_embedder(tmp_path)
+    assert not marker.exists()
+
+
 def test_missing_builtin_names_the_folder_and_the_fix():
     with pytest.raises(RVCError) as caught:
         load_embedder("spin-v2")
