@@ -256,7 +256,7 @@ def read_voice_file(path: str | os.PathLike[str]) -> VoiceFile:
         raise RVCError(f"{path} has content features of width {text_dim}; RVC voices use 256 (v1) or 768 (v2).")
     version = TEXT_DIM_TO_VERSION[text_dim]
     use_f0 = "enc_p.emb_pitch.weight" in weights
-    vocoder = detect_vocoder(weights, source=str(path))
+    vocoder = detect_vocoder(weights, source=f"the weights in {path}")
     if not use_f0 and vocoder != "HiFi-GAN":
         raise RVCError(f"{path} is a {vocoder} voice without pitch; only HiFi-GAN voices can be pitchless.")
     sample_rate = _sample_rate(list(config), data.get("sr"), path)

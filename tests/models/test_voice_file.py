@@ -160,7 +160,7 @@ def test_detect_vocoder_unknown_decoder():
     weights = {k: v for k, v in fake_weights().items() if not k.startswith("dec.")}
     weights["dec.something.weight"] = torch.zeros(1)
     with pytest.raises(RVCError, match="no decoder weights"):
-        detect_vocoder(weights, source="x.pth")
+        detect_vocoder(weights, source="the weights in x.pth")
 
 
 @pytest.mark.parametrize("container", ["torch-zip", "raw-pickle"])
