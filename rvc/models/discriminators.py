@@ -1,0 +1,164 @@
+"""GAN discriminators for training: multi-period (+ scale) sets, and RefineGAN's set with multi-resolution ones.
+
+Layout of `D_*.pth` (`discriminators.{k}.convs.{i}` / `.conv_post`, all weight-normed): index 0 is the scale
+discriminator, then one period discriminator per period, then (RefineGAN only) the resolution discriminators.
+Period discriminators use mainline RVC's strides (3, 3, 3, 3, 1); the Codename fork's stride 3 on the fifth conv
+changes no shape, so its checkpoints load unchanged.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from rvc.errors import RVCError
+from rvc.models.commons import get_padding
+from rvc.models.weight_norm import weight_norm
+
+LRELU_SLOPE = 0.1
+PERIODS_V1 = (2, 3, 5, 7, 11, 17)
+PERIODS_V2 = (2, 3, 5, 7, 11, 17, 23, 37)
+PERIODS_REFINEGAN = (2, 3, 5, 7, 11)
+RESOLUTIONS_REFINEGAN = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240))
+PERIOD_STRIDES = (3, 3, 3, 3, 1)
+
+
+class DiscriminatorS(nn.Module):
+    """Scale discriminator: strided grouped 1-D convs on the waveform. [B, 1, L] -> (logits [B, N], feature maps)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        layers = [(1, 16, 15, 1, 1), (16, 64, 41, 4, 4), (64, 256, 41, 4, 16), (256, 1024, 41, 4, 64),
+                  (1024, 1024, 41, 4, 256), (1024, 1024, 5, 1, 1)]
+        self.convs = nn.ModuleList(
+            weight_norm(nn.Conv1d(c_in, c_out, k, stride, padding=get_padding(k), groups=groups))
+            for c_in, c_out, k, stride, groups in layers
+        )
+        self.conv_post = weight_norm(nn.Conv1d(1024, 1, 3, padding=1))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Waveform [B, 1, L] -> (logits [B, N], output of every conv incl. the last)."""
+        feature_maps = []
+        for conv in self.convs:
+            x = F.leaky_relu(conv(x), LRELU_SLOPE)
+            feature_maps.append(x)
+        x = self.conv_post(x)
+        feature_maps.append(x)
+        return torch.flatten(x, 1), feature_maps
+
+
+class DiscriminatorP(nn.Module):
+    """Period discriminator: the waveform folded to [L/p, p] under (5, 1) 2-D convs. [B, 1, L] -> (logits, maps)."""
+
+    def __init__(self, period: int) -> None:
+        super().__init__()
+        self.period = period
+        channels = (1, 32, 128, 512, 1024, 1024)
+        self.convs = nn.ModuleList(
+            weight_norm(nn.Conv2d(c_in, c_out, (5, 1), (stride, 1), padding=(get_padding(5), 0)))
+            for c_in, c_out, stride in zip(channels[:-1], channels[1:], PERIOD_STRIDES)
+        )
+        self.conv_post = weight_norm(nn.Conv2d(1024, 1, (3, 1), padding=(1, 0)))
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Waveform [B, 1, L] (reflect-padded to a multiple of the period) -> (logits [B, N], feature maps)."""
+        batch, channels, length = x.shape
+        if length % self.period:
+            x = F.pad(x, (0, self.period - length % self.period), "reflect")
+        x = x.view(batch, channels, -1, self.period)
+        feature_maps = []
+        for conv in self.convs:
+            x = F.leaky_relu(conv(x), LRELU_SLOPE)
+            feature_maps.append(x)
+        x = self.conv_post(x)
+        feature_maps.append(x)
+        return torch.flatten(x, 1), feature_maps
+
+
+class DiscriminatorR(nn.Module):
+    """Resolution discriminator: 2-D convs over a magnitude STFT (rectangular window). [B, 1, L] -> (logits, maps).
+
+    Args:
+        resolution: (n_fft, hop_length, win_length) of the spectrogram.
+    """
+
+    def __init__(self, resolution: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.resolution = tuple(resolution)
+        self.convs = nn.ModuleList([
+            weight_norm(nn.Conv2d(1, 32, (3, 9), padding=(1, 4))),
+            weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
+            weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
+            weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
+            weight_norm(nn.Conv2d(32, 32, (3, 3), padding=(1, 1))),
+        ])
+        self.conv_post = weight_norm(nn.Conv2d(32, 1, (3, 3), padding=(1, 1)))
+
+    def spectrogram(self, x: torch.Tensor) -> torch.Tensor:
+        """Waveform [B, 1, L] -> magnitude [B, n_fft/2 + 1, frames] (reflect padding, no centring)."""
+        n_fft, hop_length, win_length = self.resolution
+        pad = (n_fft - hop_length) // 2
+        x = F.pad(x, (pad, pad), mode="reflect").squeeze(1)
+        window = torch.ones(win_length, device=x.device, dtype=x.dtype)
+        spec = torch.stft(x, n_fft, hop_length, win_length, window=window, center=False, return_complex=True)
+        return spec.abs()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        """Waveform [B, 1, L] -> (logits [B, N], feature maps)."""
+        x = self.spectrogram(x).unsqueeze(1)
+        feature_maps = []
+        for conv in self.convs:
+            x = F.leaky_relu(conv(x), LRELU_SLOPE)
+            feature_maps.append(x)
+        x = self.conv_post(x)
+        feature_maps.append(x)
+        return torch.flatten(x, 1), feature_maps
+
+
+class MultiPeriodDiscriminator(nn.Module):
+    """Scale discriminator + one period discriminator per period (+ resolution discriminators), as `discriminators`.
+
+    Args:
+        periods: folding periods, e.g. `PERIODS_V1`, `PERIODS_V2`, `PERIODS_REFINEGAN`.
+        resolutions: (n_fft, hop, win) per resolution discriminator (RefineGAN's set); none by default.
+    """
+
+    def __init__(self, periods: tuple[int, ...], resolutions: tuple[tuple[int, int, int], ...] = ()) -> None:
+        super().__init__()
+        self.discriminators = nn.ModuleList(
+            [DiscriminatorS()] + [DiscriminatorP(p) for p in periods] + [DiscriminatorR(r) for r in resolutions]
+        )
+
+    def forward(
+        self, y: torch.Tensor, y_hat: torch.Tensor
+    ) -> tuple[list[torch.Tensor], list[torch.Tensor], list[list[torch.Tensor]], list[list[torch.Tensor]]]:
+        """Real y and generated y_hat [B, 1, L] -> (real logits, fake logits, real maps, fake maps), one per member.
+
+        Both waveforms go through each member as one batch of 2B; the outputs are split back per half.
+        """
+        batch = y.shape[0]
+        both = torch.cat([y, y_hat], dim=0)
+        real_outs, fake_outs, real_maps, fake_maps = [], [], [], []
+        for discriminator in self.discriminators:
+            logits, feature_maps = discriminator(both)
+            real_outs.append(logits[:batch])
+            fake_outs.append(logits[batch:])
+            real_maps.append([m[:batch] for m in feature_maps])
+            fake_maps.append([m[batch:] for m in feature_maps])
+        return real_outs, fake_outs, real_maps, fake_maps
+
+
+def build_discriminator(vocoder: str, version: str) -> MultiPeriodDiscriminator:
+    """The discriminator set trained against `vocoder` ("HiFi-GAN", "MRF HiFi-GAN", "RefineGAN") for `version`.
+
+    HiFi-GAN and MRF HiFi-GAN: S + the v1 or v2 periods (7 or 9 members). RefineGAN (Applio's "v3" set, any
+    version): S + periods 2..11 + three resolution discriminators.
+    """
+    if version not in ("v1", "v2"):
+        raise RVCError(f"Unknown model version {version!r}: choose v1 or v2.")
+    if vocoder == "RefineGAN":
+        return MultiPeriodDiscriminator(PERIODS_REFINEGAN, RESOLUTIONS_REFINEGAN)
+    if vocoder in ("HiFi-GAN", "MRF HiFi-GAN"):
+        return MultiPeriodDiscriminator(PERIODS_V1 if version == "v1" else PERIODS_V2)
+    raise RVCError(f"Unknown vocoder {vocoder!r}: choose HiFi-GAN, MRF HiFi-GAN or RefineGAN.")
