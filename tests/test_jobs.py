@@ -164,3 +164,17 @@ def test_tail_file(tmp_path):
 def test_training_command_runs_the_trainer_module(tmp_path):
     command = jobs.training_command(tmp_path / "train_options.json")
     assert command == [sys.executable, "-m", "rvc.train.trainer", "--options", str(tmp_path / "train_options.json")]
+
+
+def test_tensorboard_is_one_child_per_run_with_its_url():
+    root = RunLayout.named("voice").root
+    url = jobs.start_tensorboard("voice")
+    try:
+        assert url.startswith(f"http://{jobs.TENSORBOARD_HOST}:") and url.endswith("/")
+        assert (root / "eval").is_dir()
+        job = jobs.read_job(root / "tensorboard.pid")
+        assert job.info == {"url": url} and job.log_file == root / "tensorboard.log"
+        assert jobs.start_tensorboard("voice") == url
+    finally:
+        assert jobs.stop_job(root / "tensorboard.pid", grace=5.0)
+    assert not _alive(job.pid)

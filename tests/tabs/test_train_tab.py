@@ -1,0 +1,199 @@
+"""Train tab: builds, maps components to TrainOptions and back, presets round-trip, start/stop/resume, progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import gradio as gr
+import pytest
+
+from rvc import jobs, paths
+from rvc.train.layout import RunLayout
+from rvc.train.options import TrainOptions
+from tabs import train as train_tab
+
+SLOW_TRAINER = "import time; print('trainer up', flush=True); time.sleep(120)"
+
+CHANGED = TrainOptions(
+    name="voice", sample_rate=44100, vocoder="RefineGAN", version="v1", epochs=12, batch_size=4, save_every=3,
+    keep_latest_only=False, export_every_save=False, pretrained=False, pretrained_g="/g.pth", pretrained_d="/d.pth",
+    optimizer="RAdam", lr_g=3e-4, lr_d=2e-4, betas=(0.5, 0.9), eps=1e-7, weight_decay=0.01,
+    gradient_centralization=False, warmup_epochs=4, warmup_shape="cosine", lr_decay=0.998, grad_clip=500.0,
+    head_start="generator", head_start_steps=40, running_loss_window=20, precision="fp16", cache_in_memory=True,
+    mel_loss="single-scale", device="cuda", gpus=[0, 1], cpu_processes=3, seed=7, author="Ada", holdout=0,
+)  # fmt: skip
+
+
+def _values(options: TrainOptions) -> list:
+    shown = train_tab.ui_from_options(options)
+    return [shown[key] for key in train_tab.UI_KEYS]
+
+
+@pytest.fixture
+def presets(tmp_path, monkeypatch):
+    folder = tmp_path / "presets"
+    monkeypatch.setattr(train_tab, "PRESETS_DIR", folder)
+    return folder
+
+
+@pytest.fixture
+def stand_in(monkeypatch):
+    monkeypatch.setattr(jobs, "training_command", lambda options_file: [sys.executable, "-c", SLOW_TRAINER])
+
+
+def test_tab_builds_inside_blocks():
+    with gr.Blocks() as demo, gr.Tab("Train"):
+        train_tab.build()
+    labels = {getattr(block, "label", None) for block in demo.blocks.values()}
+    for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (0 = off)",
+                  "Average running loss window (steps)", "Silent (mute) files per speaker", "Losses", "Preset"):  # fmt: skip
+        assert label in labels
+
+
+def test_every_option_round_trips_through_the_components():
+    assert train_tab.options_from_ui("voice", train_tab.ui_from_options(CHANGED)) == CHANGED
+    default = TrainOptions(name="voice")
+    assert train_tab.options_from_ui(" voice ", train_tab.ui_from_options(default)) == default
+
+
+def test_component_values_are_coerced_and_checked():
+    shown = train_tab.ui_from_options(TrainOptions(name="voice"))
+    shown.update(epochs=5.0, grad_clip=0, gpus="", author="  ", sample_rate="48000")
+    options = train_tab.options_from_ui("voice", shown)
+    assert (options.epochs, options.grad_clip, options.gpus, options.author, options.sample_rate) == (
+        5, None, [], None, 48000
+    )  # fmt: skip
+    with pytest.raises(Exception, match="lr g is empty; enter a number"):
+        train_tab.options_from_ui("voice", {**shown, "lr_g": None})
+    with pytest.raises(Exception, match="enter a run name"):
+        train_tab.options_from_ui("", shown)
+
+
+def test_preset_save_and_load_round_trip(presets):
+    message, dropdown = train_tab.save_preset("mine", "voice", *_values(CHANGED))
+    assert message == f"✅ Preset saved: `{presets / 'mine.json'}`"
+    assert dropdown["choices"] == ["mine"] and dropdown["value"] == "mine"
+    assert TrainOptions.load(presets / "mine.json") == CHANGED
+    loaded = train_tab.load_preset("mine")
+    assert loaded[:-1] == _values(CHANGED)
+    assert loaded[-1] == "✅ Loaded preset `mine`."
+    assert train_tab.list_presets() == ["mine"]
+
+
+def test_preset_errors_are_messages(presets):
+    values = _values(TrainOptions(name="voice"))
+    values[train_tab.UI_KEYS.index("running_loss_window")] = 0
+    message, _ = train_tab.save_preset("bad", "voice", *values)
+    assert message.startswith("❌ Preset not saved: invalid training option: average running loss window")
+    assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0].startswith(
+        "❌ Preset not saved: enter a preset"
+    )
+    assert not presets.exists()
+    assert train_tab.load_preset("missing")[-1].startswith("❌ training preset")
+    presets.mkdir()
+    (presets / "typo.json").write_text('{"epoch": 3}')
+    assert train_tab.load_preset("typo")[-1] == "❌ unknown training option(s) epoch; check the preset"
+
+
+def test_shipped_example_preset_is_valid():
+    shipped = sorted((paths.PROJECT_ROOT / "assets" / "presets").glob("*.json"))
+    assert shipped
+    for path in shipped:
+        TrainOptions.load(path, name="check")
+
+
+def test_start_stop_resume(stand_in):
+    message, timer = train_tab.start_training("voice", *_values(TrainOptions(name="x", epochs=3, pretrained=False)))
+    try:
+        assert message.startswith("✅ Training of `voice` started (pid ") and timer.active
+        assert jobs.is_training("voice")
+        assert train_tab.start_training("voice", *_values(TrainOptions(name="x")))[0].startswith(
+            "❌ run 'voice' is already training"
+        )
+    finally:
+        assert train_tab.stop_training("voice").startswith("⏹️ Training of `voice` stopped. Press Resume")
+    assert not jobs.is_training("voice")
+    assert train_tab.stop_training("voice") == "Nothing is training for `voice`."
+    message, timer = train_tab.resume_training("voice")
+    try:
+        assert message.startswith("✅ Training of `voice` resumed") and timer.active
+        saved = TrainOptions.load(RunLayout.named("voice").root / "train_options.json")
+        assert saved == TrainOptions(name="voice", epochs=3, pretrained=False)
+    finally:
+        jobs.stop_training("voice")
+
+
+def test_start_errors_and_warnings(stand_in):
+    message, timer = train_tab.start_training("", *_values(TrainOptions(name="x")))
+    assert message == "❌ enter a run name (a plain folder name, e.g. my-voice)" and not timer.active
+    message, _ = train_tab.start_training("voice", *_values(TrainOptions(name="x", sample_rate=44100)))
+    try:
+        assert "⚠️ no public pretrained exists for HiFi-GAN v2 at 44100 Hz" in message
+    finally:
+        jobs.stop_training("voice")
+    assert train_tab.resume_training("never")[0].startswith("❌ run 'never' was never started here")
+
+
+def test_progress_view_while_running_and_after(stand_in):
+    root = RunLayout.named("voice").root
+    root.mkdir(parents=True)
+    history = [
+        {"epoch": 1, "step": 10, "loss/g/total": 40.0, "loss/d/total": 3.0, "loss/g/mel": 20.0},
+        {"epoch": 2, "step": 20, "loss/g/total": 35.0, "loss/d/total": 2.8, "loss/g/mel": 18.0, "validation/mel_l1": 0.9},
+    ]  # fmt: skip
+    progress = {
+        "status": "training", "epoch": 2, "epochs": 5, "step": 20, "steps_per_epoch": 10,
+        "losses": {"loss/g/total": 35.0, "loss/d/total": 2.8}, "averaged": {"loss/g/total": 36.25},
+        "eta_seconds": 3725.0, "history": history, "message": "epoch 2 done", "updated": "2026-01-01T00:00:00",
+    }  # fmt: skip
+    (root / "progress.json").write_text(json.dumps(progress))
+    train_tab.start_training("voice", *_values(TrainOptions(name="x", pretrained=False)))
+    try:
+        deadline = time.monotonic() + 15
+        while "trainer up" not in jobs.tail_log("voice") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        text, frame, log, timer = train_tab.refresh_progress("voice")
+        assert text.splitlines()[0] == "**Training** · epoch 2/5 · step 20 (10 per epoch) · ETA 1 h 02 min"
+        assert "| loss/g/total | 35.0000 | 36.2500 |" in text and "| loss/d/total | 2.8000 | – |" in text
+        assert text.endswith("epoch 2 done")
+        assert len(frame) == 7 and set(frame["loss"]) == {
+            "loss/g/total",
+            "loss/d/total",
+            "loss/g/mel",
+            "validation/mel_l1",
+        }
+        assert frame[frame["loss"] == "loss/g/mel"]["value"].tolist() == [20.0, 18.0]
+        assert log.endswith("trainer up") and timer.active
+    finally:
+        jobs.stop_training("voice")
+    text, _, _, timer = train_tab.refresh_progress("voice")
+    assert text.startswith("**Stopped (press resume to continue)** · epoch 2/5") and "ETA" not in text
+    assert not timer.active
+    text, frame, log, _ = train_tab.refresh_progress("other")
+    assert text == "No training progress for `other` yet." and frame.empty and log == ""
+    assert train_tab.refresh_progress(None)[0] == "Choose a run to see its progress."
+
+
+def test_steps_report_readable_errors():
+    assert train_tab.run_preprocess("voice", "", 40000, "automatic", 3.0, 0.3, True, "pre", False, 0.7, 1).startswith(
+        "❌ enter the dataset folder"
+    )
+    assert train_tab.run_preprocess("voice", "/nowhere", 40000, "automatic", 3.0, 2.0, True, "pre", False, 0.7, 1) == (
+        "❌ Overlap 2.0 s must be at least 0 and under half the chunk length."
+    )
+    assert train_tab.run_preprocess("voice", "/nowhere", 40000, "automatic", 3.0, 0.3, True, "pre", False, 0.7, 1) == (
+        "❌ Dataset folder not found: /nowhere. Pick a folder that holds your recordings."
+    )
+    message = train_tab.run_extract("voice", 40000, "v2", True, "rmvpe", 160, "contentvec", 2, "cpu")
+    assert message.startswith("❌ no 16 kHz slices in") and "run preprocess for 'voice' first" in message
+    assert train_tab.run_index("voice").startswith("❌ ")
+    assert train_tab.open_tensorboard("voice").startswith("❌ run 'voice' does not exist yet")
+
+
+def test_runs_listed_from_the_logs_folder():
+    assert train_tab.list_runs() == []
+    for name in ("b", "a", ".hidden"):
+        (paths.logs_dir() / name).mkdir(parents=True)
+    assert train_tab.list_runs() == ["a", "b"]
