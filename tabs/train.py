@@ -195,11 +195,11 @@ def progress_markdown(name: str, progress: dict | None, running: bool) -> str:
     if not running and status in ("starting", "training"):
         status = "stopped (press Resume to continue)"
     steps = progress.get("steps_per_epoch")
-    parts = [
-        f"**{status.capitalize()}**",
-        f"epoch {progress.get('epoch', 0)}/{progress.get('epochs', '?')}",
-        f"step {progress.get('step', 0)}" + (f" ({steps} per epoch)" if steps else ""),
-    ]
+    parts = [f"**{status.capitalize()}**"]
+    if "epoch" in progress:
+        parts.append(f"epoch {progress['epoch']}/{progress.get('epochs', '?')}")
+    if "step" in progress:
+        parts.append(f"step {progress['step']}" + (f" ({steps} per epoch)" if steps else ""))
     if running and progress.get("eta_seconds") is not None:
         parts.append(f"ETA {_duration(progress['eta_seconds'])}")
     lines = [" · ".join(parts)]
@@ -225,7 +225,7 @@ def loss_frame(progress: dict | None):
         for tag, value in entry.items()
         if tag not in ("epoch", "step") and isinstance(value, int | float)
     ]
-    return pd.DataFrame(rows, columns=["step", "loss", "value"])
+    return pd.DataFrame(rows, columns=["step", "loss", "value"]).astype({"step": "int64", "value": "float64"})
 
 
 def refresh_progress(name: str) -> tuple[str, object, str, gr.Timer]:

@@ -171,6 +171,8 @@ def test_progress_view_while_running_and_after(stand_in):
     text, _, _, timer = train_tab.refresh_progress("voice")
     assert text.startswith("**Stopped (press resume to continue)** · epoch 2/5") and "ETA" not in text
     assert not timer.active
+    (root / "progress.json").write_text(json.dumps({"status": "failed", "message": "run 'voice' has no config.json"}))
+    assert train_tab.refresh_progress("voice")[0] == "**Failed**\n\nrun 'voice' has no config.json"
     text, frame, log, _ = train_tab.refresh_progress("other")
     assert text == "No training progress for `other` yet." and frame.empty and log == ""
     assert train_tab.refresh_progress(None)[0] == "Choose a run to see its progress."
