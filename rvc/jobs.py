@@ -39,12 +39,12 @@ class Job:
     process: subprocess.Popen | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TrainingJob(Job):
     """A training run's child process; `name` is the run, `options_file` what it was started with."""
 
-    name: str = ""
-    options_file: Path | None = None
+    name: str
+    options_file: Path
 
 
 def start_job(command: list[str], pid_file: Path, log_file: Path, info: dict | None = None) -> Job:
@@ -148,7 +148,10 @@ def start_training(options: TrainOptions) -> TrainingJob:
     options_file = layout.root / "train_options.json"
     _write_atomic(options_file, options.to_json())
     job = start_job(training_command(options_file), _train_pid_file(options.name), _train_log_file(options.name))
-    return TrainingJob(job.pid, job.pid_file, job.log_file, job.info, job.process, options.name, options_file)
+    return TrainingJob(
+        pid=job.pid, pid_file=job.pid_file, log_file=job.log_file, process=job.process,
+        name=options.name, options_file=options_file,
+    )  # fmt: skip
 
 
 def is_training(name: str) -> bool:
