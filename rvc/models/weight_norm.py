@@ -28,7 +28,11 @@ def weight_norm(module: nn.Module, init_std: float | None = None) -> nn.Module:
 
 
 def fold_weight_norm(module: nn.Module) -> nn.Module:
-    """Replace every weight-norm parametrization below `module` by its current plain weight, in place."""
+    """Replace every weight-norm parametrization below `module` by its current plain weight, in place.
+
+    Fold a model that was built or loaded, not a `copy.deepcopy` of one that stays in use: torch gives a copy the
+    same parametrized layer classes, and removing the parametrization from one edits the class both share.
+    """
     for layer in module.modules():
         if parametrize.is_parametrized(layer, "weight"):
             parametrize.remove_parametrizations(layer, "weight", leave_parametrized=True)
