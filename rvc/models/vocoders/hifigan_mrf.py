@@ -35,7 +35,7 @@ class MRFLayer(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, C, T] -> [B, C, T]."""
         y = self.conv1(F.leaky_relu(x, LRELU_SLOPE))
-        return x + self.conv2(F.leaky_relu(y, LRELU_SLOPE))
+        return self.conv2(F.leaky_relu(y, LRELU_SLOPE, inplace=True)).add_(x)
 
 
 class MRFBlock(nn.Module):
@@ -113,13 +113,12 @@ class HiFiGANMRF(nn.Module):
         if g is not None:
             x = x + self.cond(g)
         for upsample, noise_conv, blocks in zip(self.upsamples, self.noise_convs, self.mrfs):
-            x = upsample(F.leaky_relu(x, LRELU_SLOPE))
-            x = x + noise_conv(source)
+            x = upsample(F.leaky_relu(x, LRELU_SLOPE, inplace=True)).add_(noise_conv(source))
             total = blocks[0](x)
             for block in blocks[1:]:
-                total = total + block(x)
-            x = total / self.num_kernels
-        return torch.tanh(self.conv_post(F.leaky_relu(x)))
+                total.add_(block(x))
+            x = total.div_(self.num_kernels)
+        return torch.tanh(self.conv_post(F.leaky_relu(x, inplace=True)))
 
     def remove_weight_norm(self) -> None:
         """Fold every weight norm into a plain weight for faster inference (same output)."""

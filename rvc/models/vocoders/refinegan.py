@@ -64,7 +64,7 @@ class AdaIN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, C, T] -> [B, C, T]."""
         noise = torch.randn_like(x) * self.weight[None, :, None]
-        return F.leaky_relu(x + noise, LRELU_SLOPE)
+        return F.leaky_relu(noise.add_(x), LRELU_SLOPE, inplace=True)
 
 
 class ResBlock(nn.Module):
@@ -85,7 +85,7 @@ class ResBlock(nn.Module):
         """[B, C, T] -> [B, C, T]."""
         for conv1, conv2 in zip(self.convs1, self.convs2):
             y = conv1(F.leaky_relu(x, LRELU_SLOPE))
-            x = conv2(F.leaky_relu(y, LRELU_SLOPE)) + x
+            x = conv2(F.leaky_relu(y, LRELU_SLOPE, inplace=True)).add_(x)
         return x
 
 
