@@ -1,7 +1,8 @@
 """Pitch (F0) extraction: every method behind one signature, one registry and one model cache.
 
 `extract_f0(wav16k, method)` gives Hz per frame (0 = unvoiced) with frame k at sample k·hop and
-`len(wav16k) // hop + 1` frames; `coarse_f0` turns that into the models' 1..255 pitch index.
+`len(wav16k) // hop + 1` frames; a voiced estimate outside [f0_min, f0_max] counts as unvoiced.
+`coarse_f0` turns a track into the models' 1..255 pitch index.
 Methods: rmvpe, crepe, crepe-tiny, fcpe, swift, pm, harvest, dio, and `hybrid[a+b+...]` of them.
 Heavy packages load only when a method is first used.
 """
@@ -47,7 +48,8 @@ class EstimatorCache:
 
     def get(self, method: str, device: str = "cpu") -> PitchEstimator:
         """The estimator for a single (non-hybrid) `method` on `device`, loaded on first use."""
-        validate_method(method)
+        if method not in METHODS:
+            raise _unknown(method)
         if method in CPU_ONLY:
             device = "cpu"
         weights = str(WEIGHT_FILES[method]()) if method in WEIGHT_FILES else ""
@@ -93,7 +95,7 @@ def extract_f0(
     hop: int = 160,
     device: str = "cpu",
 ) -> np.ndarray:
-    """16 kHz mono audio [N] → F0 in Hz per frame [N // hop + 1] float64; 0 = unvoiced, voiced in [f0_min, f0_max]."""
+    """16 kHz mono float audio [N] → Hz per frame [N // hop + 1] float64: 0 = unvoiced, else in [f0_min, f0_max]."""
     parts = validate_method(method)
     if not 0 < f0_min < f0_max:
         raise RVCError(f"Pitch range {f0_min}-{f0_max} Hz is empty: set 0 < minimum < maximum (e.g. 50 and 1100).")
