@@ -35,3 +35,52 @@ def save_tiny_embedder(folder: Path, hidden_size: int = 768, layers: int = 2, se
     folder.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(folder)
     return folder
+
+
+def save_random_voice(
+    path: Path,
+    sample_rate: int = 40000,
+    version: str = "v2",
+    use_f0: bool = True,
+    vocoder: str = "HiFi-GAN",
+    seed: int = 0,
+    vocoder_channels: int | None = None,
+) -> Path:
+    """A voice file with random weights (real config for `sample_rate`/`version`), in Applio's layout.
+
+    `vocoder_channels` shrinks the vocoder's initial width (512 in real voices) so tests synthesize fast.
+    """
+    from rvc.configs import inference_config_list, load_config
+    from rvc.models.synthesizer import Synthesizer
+    from rvc.models.voice_file import save_voice
+
+    torch.manual_seed(seed)
+    config = inference_config_list(load_config(sample_rate, version))
+    if vocoder_channels is not None:
+        config[13] = vocoder_channels
+    model = Synthesizer(
+        *config, use_f0=use_f0, text_enc_hidden_dim=768 if version == "v2" else 256, vocoder=vocoder
+    )
+    return save_voice(path, model.state_dict(), config, model_name=Path(path).stem)
+
+
+def save_random_rmvpe(path: Path, seed: int = 0) -> Path:
+    """Random RMVPE weights in the public `rmvpe.pt` layout (half precision, like the published file)."""
+    from rvc.features.f0.rmvpe import RMVPENet
+
+    torch.manual_seed(seed)
+    state = RMVPENet().state_dict()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({key: value.half() if value.is_floating_point() else value for key, value in state.items()}, path)
+    return path
+
+
+def save_random_index(path: Path, dim: int = 768, vectors: int = 500, seed: int = 0) -> Path:
+    """A filled faiss IVF index over `vectors` random `dim`-d features, built as training builds it."""
+    import numpy as np
+
+    from rvc.train.index import build_index, write_index
+
+    features = np.random.default_rng(seed).standard_normal((vectors, dim)).astype(np.float32)
+    return write_index(build_index(features, seed=seed), Path(path))

@@ -1,0 +1,118 @@
+"""The one owner of the models a conversion loads: voice, content embedder and faiss index stay loaded between
+calls, keyed by file (path, size, modification time) and device; choosing another voice replaces the old one.
+
+Pitch estimators are owned by `rvc.features.f0.MODELS`, which this cache clears together with its own models.
+`LOCK` serialises conversions: the models and torch's global random generator are shared by every caller.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rvc.errors import RVCError
+
+if TYPE_CHECKING:
+    import torch
+
+    from rvc.features.embedders import Embedder
+    from rvc.infer.retrieval import FeatureIndex
+    from rvc.models.voice_file import Voice
+
+LOCK = threading.RLock()
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """`auto` -> CUDA when present, else CPU; an unavailable device is an RVCError naming the fix."""
+    import torch
+
+    text = str(device or "auto").strip().lower()
+    if text == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        chosen = torch.device(text)
+    except RuntimeError:
+        raise RVCError(f"Unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps.") from None
+    if chosen.type == "cuda":
+        if not torch.cuda.is_available():
+            raise RVCError("Device 'cuda' was chosen but no CUDA GPU is usable here: choose cpu (or auto).")
+        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
+            raise RVCError(
+                f"Device {text} does not exist: this computer has {torch.cuda.device_count()} CUDA GPU(s), "
+                f"numbered from 0."
+            )
+    if chosen.type == "mps" and not torch.backends.mps.is_available():
+        raise RVCError("Device 'mps' was chosen but Apple's GPU backend is not available: choose cpu (or auto).")
+    return chosen
+
+
+def _file_key(path: str | Path) -> tuple[str, int, int]:
+    """(resolved path, size, mtime) so an edited or replaced file is loaded afresh."""
+    path = Path(path).expanduser()
+    try:
+        stat = path.stat()
+    except OSError:
+        return str(path), -1, -1
+    return str(path.resolve()), stat.st_size, stat.st_mtime_ns
+
+
+class ModelCache:
+    """Holds at most one voice, one embedder and one index; `get_*` loads on a miss and replaces the previous one."""
+
+    def __init__(self) -> None:
+        self._voice: tuple[tuple, Voice] | None = None
+        self._embedder: tuple[tuple, Embedder] | None = None
+        self._index: tuple[tuple, FeatureIndex] | None = None
+
+    def voice(self, path: str | Path, device: torch.device, half: bool = False) -> Voice:
+        """The voice in `path` on `device` (float16 weights when `half` on CUDA)."""
+        half = half and device.type == "cuda"
+        key = (_file_key(path), str(device), half)
+        with LOCK:
+            if self._voice is None or self._voice[0] != key:
+                self._voice = None
+                from rvc.models import load_voice
+
+                if not Path(path).expanduser().is_file():
+                    raise RVCError(f"Voice file not found: {path}. Pick a .pth voice (they are listed from logs/).")
+                voice = load_voice(Path(path).expanduser(), device)
+                if half:
+                    voice.model.half()
+                self._voice = (key, voice)
+            return self._voice[1]
+
+    def embedder(self, name_or_path: str, device: torch.device, half: bool = False) -> Embedder:
+        """The content embedder `name_or_path` on `device`."""
+        from rvc.features.embedders import find_embedder, load_embedder
+
+        half = half and device.type == "cuda"
+        _name, checkpoint = find_embedder(name_or_path)
+        key = (_file_key(checkpoint.weights), str(device), half)
+        with LOCK:
+            if self._embedder is None or self._embedder[0] != key:
+                self._embedder = None
+                self._embedder = (key, load_embedder(name_or_path, device, half=half))
+            return self._embedder[1]
+
+    def index(self, path: str | Path) -> FeatureIndex:
+        """The faiss index in `path`, its vectors reconstructed once."""
+        from rvc.infer.retrieval import FeatureIndex
+
+        key = _file_key(path)
+        with LOCK:
+            if self._index is None or self._index[0] != key:
+                self._index = None
+                self._index = (key, FeatureIndex.load(Path(path).expanduser()))
+            return self._index[1]
+
+    def clear(self) -> None:
+        """Unload everything (voice, embedder, index and the pitch estimators)."""
+        from rvc.features.f0 import MODELS as PITCH_MODELS
+
+        with LOCK:
+            self._voice = self._embedder = self._index = None
+            PITCH_MODELS.clear()
+
+
+MODELS = ModelCache()
