@@ -19,7 +19,7 @@ def sequence_mask(lengths: torch.Tensor, max_length: int | None = None) -> torch
 
 
 def slice_segments(x: torch.Tensor, starts: torch.Tensor, segment_size: int) -> torch.Tensor:
-    """Per-sample window of `segment_size` steps of the last axis of `x` (`[B, T]` or `[B, C, T]`) from `starts` `[B]`."""
+    """Window of `segment_size` steps of the last axis of `x` `[B, T]` or `[B, C, T]` from `starts` `[B]` per sample."""
     offsets = starts.to(device=x.device, dtype=torch.long).unsqueeze(1) + torch.arange(segment_size, device=x.device)
     if x.dim() == 3:
         offsets = offsets.unsqueeze(1).expand(-1, x.size(1), -1)

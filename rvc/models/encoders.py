@@ -101,7 +101,7 @@ class TextEncoder(nn.Module):
     def forward(
         self, phone: torch.Tensor, pitch: torch.Tensor | None, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """`phone` `[B, T, E]`, `pitch` `[B, T]` coarse bins 1..255 or None, `lengths` `[B]` -> m, logs `[B, C, T]`, mask `[B, 1, T]`."""
+        """`phone` `[B, T, E]`, `pitch` `[B, T]` or None, `lengths` `[B]` -> m, logs `[B, C, T]`, mask `[B, 1, T]`."""
         x = self.emb_phone(phone)
         if pitch is not None:
             x = x + self.emb_pitch(pitch)

@@ -118,7 +118,8 @@ class Synthesizer(nn.Module):
         """Training pass -> `y_hat` `[B, 1, seg*hop]`, `ids_slice` `[B]` (None when not randomized), `x_mask`, `y_mask`,
         `(z, z_p, m_p, logs_p, m_q, logs_q)`.
 
-        `phone` `[B, T, E]`, `pitch` `[B, T]` long, `pitchf` `[B, T]` Hz, `spec` `[B, F, T]`, lengths `[B]`, `sid` `[B]`.
+        `phone` `[B, T, E]`, `pitch` `[B, T]` long, `pitchf` `[B, T]` Hz, `spec` `[B, F, T]`, lengths `[B]`,
+        `sid` `[B]`.
         """
         g = self.emb_g(sid).unsqueeze(-1)
         m_p, logs_p, x_mask = self.enc_p(phone, pitch if self.use_f0 else None, phone_lengths)

@@ -154,7 +154,11 @@ def inputs(model: Synthesizer, frames: int = 10, batch: int = 1) -> tuple:
     return phone, lengths, pitch, pitchf, torch.zeros(batch, dtype=torch.long)
 
 
-@pytest.fixture(scope="module", params=COMBOS, ids=lambda combo: f"{combo[0]}-{combo[1]}-{'f0' if combo[2] else 'nof0'}")
+def combo_id(combo: tuple) -> str:
+    return f"{combo[0]}-{combo[1]}-{'f0' if combo[2] else 'nof0'}"
+
+
+@pytest.fixture(scope="module", params=COMBOS, ids=combo_id)
 def full_model(request):
     torch.manual_seed(0)
     return request.param, build(*request.param)

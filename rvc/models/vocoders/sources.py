@@ -34,7 +34,7 @@ class SineGenerator(nn.Module):
 
     @torch.no_grad()
     def forward(self, f0: torch.Tensor, upp: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """`f0` `[B, T]` Hz (0 = unvoiced), `upp` samples per frame -> (source `[B, T*upp, H+1]`, voiced `[B, T*upp, 1]`)."""
+        """`f0` `[B, T]` Hz (0: unvoiced), `upp` samples/frame -> source `[B, T*upp, H+1]`, voiced `[B, T*upp, 1]`."""
         f0 = f0.unsqueeze(-1)
         steps = torch.arange(1, upp + 1, dtype=f0.dtype, device=f0.device)
         phase = (f0 / self.sample_rate) * steps
