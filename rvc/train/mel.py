@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import torch
+
+SLANEY_HZ_PER_MEL = 200.0 / 3
+SLANEY_BREAK_HZ = 1000.0
+SLANEY_BREAK_MEL = SLANEY_BREAK_HZ / SLANEY_HZ_PER_MEL
+SLANEY_LOG_STEP = np.log(6.4) / 27.0
 
 
 @lru_cache(maxsize=32)
@@ -12,12 +18,40 @@ def _hann(win_length: int, device: str, dtype: torch.dtype) -> torch.Tensor:
     return torch.hann_window(win_length, device=device, dtype=dtype)
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney mel scale: linear below 1 kHz (3 mels per 200 Hz), logarithmic above."""
+    hz = np.asarray(hz, dtype=np.float64)
+    linear = hz / SLANEY_HZ_PER_MEL
+    log = SLANEY_BREAK_MEL + np.log(np.maximum(hz, 1e-10) / SLANEY_BREAK_HZ) / SLANEY_LOG_STEP
+    return np.where(hz >= SLANEY_BREAK_HZ, log, linear)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, dtype=np.float64)
+    linear = mel * SLANEY_HZ_PER_MEL
+    log = SLANEY_BREAK_HZ * np.exp(SLANEY_LOG_STEP * (mel - SLANEY_BREAK_MEL))
+    return np.where(mel >= SLANEY_BREAK_MEL, log, linear)
+
+
+def mel_filterbank(
+    sample_rate: int, n_fft: int, n_mels: int, fmin: float = 0.0, fmax: float | None = None
+) -> np.ndarray:
+    """Slaney-normalised triangular mel filters `[n_mels, n_fft // 2 + 1]` (librosa's default filterbank)."""
+    fmax = sample_rate / 2 if fmax is None else fmax
+    fft_hz = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(fmin), _hz_to_mel(fmax), n_mels + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_hz[None, :]
+    rising = -ramps[:-2] / widths[:-1, None]
+    falling = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
 @lru_cache(maxsize=32)
 def _mel_basis(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float | None, device: str) -> torch.Tensor:
-    from librosa.filters import mel
-
-    basis = mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels, fmin=fmin, fmax=fmax)
-    return torch.from_numpy(basis).float().to(device)
+    return torch.from_numpy(mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)).to(device)
 
 
 def spectrogram(audio: torch.Tensor, n_fft: int, hop: int, win_length: int, center: bool = False) -> torch.Tensor:

@@ -35,6 +35,17 @@ def test_mel_spectrogram_is_log_of_slaney_mel_of_magnitude():
     assert mel.min() >= np.log(1e-5) - 1e-6
 
 
+@pytest.mark.parametrize(
+    ("sr", "n_fft", "n_mels", "fmax"),
+    [(40000, 2048, 125, None), (44100, 2048, 160, None), (32000, 64, 5, None), (48000, 1024, 80, 8000.0)],
+)
+def test_mel_filterbank_equals_librosa(sr, n_fft, n_mels, fmax):
+    from rvc.train.mel import mel_filterbank
+
+    expected = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels, fmax=fmax)
+    np.testing.assert_allclose(mel_filterbank(sr, n_fft, n_mels, fmax=fmax), expected, rtol=1e-5, atol=1e-7)
+
+
 def test_multiscale_windows_follow_the_reference_table():
     assert multiscale_windows() == [64, 128, 256, 512, 1024, 2048, 4096, 4096]
 

@@ -1,0 +1,38 @@
+"""Export a trained generator as a voice file with the run's metadata."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from rvc.configs import inference_config_list
+from rvc.train.layout import RunLayout
+from rvc.train.run_info import read_model_info
+
+SPEAKER_ROWS_INDEX = 15
+
+
+def export_voice(
+    layout: RunLayout, generator: torch.nn.Module, config: dict, *, epoch: int, step: int, author: str | None = None
+) -> Path:
+    """Write `logs/<name>/<name>_<epoch>e_<step>s.pth` in Applio's layout from the live generator."""
+    from rvc.models.voice_file import save_voice
+
+    generator = getattr(generator, "module", generator)
+    state = generator.state_dict()
+    config_list = inference_config_list(config)
+    config_list[SPEAKER_ROWS_INDEX] = int(state["emb_g.weight"].shape[0])
+    info = read_model_info(layout.model_info)
+    return save_voice(
+        layout.root / f"{layout.name}_{epoch}e_{step}s.pth",
+        state,
+        config_list,
+        epoch=epoch,
+        step=step,
+        model_name=layout.name,
+        author=author,
+        embedder_model=info.get("embedder_model", "contentvec"),
+        speakers_id=int(info.get("speakers_id", 1)),
+        dataset_length=info.get("total_dataset_duration"),
+    )

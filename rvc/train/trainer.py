@@ -1,0 +1,610 @@
+"""The training process: synthesizer + vocoder against the discriminators, on one or several devices.
+
+Run as `python -m rvc.train.trainer --options logs/<name>/train_options.json` (the launcher in
+`rvc.jobs` does that). It resumes from the run's latest G_/D_ pair by itself, saves atomically,
+exports voices, logs to TensorBoard in `logs/<name>/eval/` and keeps `logs/<name>/progress.json`
+current for the UI. Several processes (`gpus`, or `cpu_processes` on the CPU) train with DDP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import math
+import os
+import random
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.distributed as dist
+
+from rvc.configs import segment_frames, training_config_list
+from rvc.errors import RVCError
+from rvc.train.layout import RunLayout
+from rvc.train.options import TrainOptions
+
+LATEST_TAG = 2333333
+MIN_BATCHES = 1
+AVERAGE_TAGS = {
+    "loss/g/total": "Average_Loss/Generator_Avg_Total",
+    "loss/g/adv": "Average_Loss/Generator_Avg_ADV",
+    "loss/g/fm": "Average_Loss/Generator_Avg_FM",
+    "loss/g/mel": "Average_Loss/Generator_Avg_MEL",
+    "loss/g/kl": "Average_Loss/Generator_Avg_KL",
+    "loss/d/total": "Average_Loss/Discriminator_Avg_Total",
+}
+
+
+@dataclass
+class Precision:
+    """Autocast settings actually used, and why they differ from the request (if they do)."""
+
+    name: str
+    dtype: torch.dtype | None
+    scaler: bool
+    note: str = ""
+
+
+def resolve_precision(requested: str, device: torch.device) -> Precision:
+    """fp16 needs CUDA; bf16 needs a CUDA device that supports it; anything else falls back to fp32."""
+    if requested == "fp32":
+        return Precision("fp32", None, False)
+    if device.type != "cuda":
+        return Precision("fp32", None, False, f"{requested} needs a CUDA GPU; training in fp32 on {device.type}")
+    if requested == "bf16" and not torch.cuda.is_bf16_supported():
+        return Precision("fp32", None, False, "this GPU does not support bf16; training in fp32")
+    return Precision(requested, torch.float16 if requested == "fp16" else torch.bfloat16, requested == "fp16")
+
+
+@dataclass
+class StepResult:
+    """Losses and gradient norms of one training step (floats, for logging)."""
+
+    losses: dict[str, float] = field(default_factory=dict)
+
+
+def _split_holdout(entries: list, count: int, seed: int) -> tuple[list, list]:
+    """(training entries, held-out entries): `count` real slices (never mute items), only if at least 4x remain."""
+    real = sorted((e for e in entries if "mute" not in e.wav.parts), key=lambda e: str(e.wav))
+    if count == 0 or len(real) < 4 * count + count:
+        return entries, []
+    held = set(random.Random(seed).sample(range(len(real)), count))
+    held_paths = {real[i].wav for i in held}
+    return [e for e in entries if e.wav not in held_paths], [real[i] for i in sorted(held)]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_json_atomic(path: Path, data: dict) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    os.replace(temp, path)
+
+
+def _numbered_pairs(folder: Path) -> list[int]:
+    """Checkpoint numbers that have both a G_ and a D_ file, newest first."""
+    numbers = {}
+    for path in folder.glob("[GD]_*.pth"):
+        stem = path.stem[2:]
+        if stem.isdigit():
+            numbers.setdefault(int(stem), set()).add(path.name[0])
+    return sorted((n for n, kinds in numbers.items() if kinds == {"G", "D"}), reverse=True)
+
+
+class Trainer:
+    """One training process (rank) of a run."""
+
+    def __init__(self, options: TrainOptions, rank: int = 0, world_size: int = 1):
+        self.options, self.rank, self.world_size = options, rank, world_size
+        self.layout = RunLayout.named(options.name)
+        if not self.layout.config.is_file():
+            raise RVCError(f"run {options.name!r} has no config.json; run preprocess and extract first")
+        self.config = json.loads(self.layout.config.read_text(encoding="utf-8"))
+        if self.config["data"]["sample_rate"] != options.sample_rate:
+            raise RVCError(
+                f"run {options.name!r} was extracted for {self.config['data']['sample_rate']} Hz, not "
+                f"{options.sample_rate} Hz; train at that rate or preprocess a new run"
+            )
+        if options.gpus:
+            self.device = torch.device("cuda", options.gpus[rank])
+            torch.cuda.set_device(self.device)
+        else:
+            self.device = torch.device(options.device if world_size == 1 else "cpu")
+        self.precision = resolve_precision(options.precision, self.device)
+        self.hop = self.config["data"]["hop_length"]
+        self.is_main = rank == 0
+        self.writer = None
+
+    def log(self, message: str) -> None:
+        """Print a line from rank 0 (flushed, so the UI and CLI see it at once)."""
+        if self.is_main:
+            print(message, flush=True)
+
+    def setup(self) -> None:
+        """Data, models, optimizers, schedules; then resume or load pretrained weights."""
+        from rvc.models.discriminators import build_discriminator
+        from rvc.models.synthesizer import Synthesizer
+        from rvc.train.dataset import BucketSampler, TrainingDataset, collate
+        from rvc.train.filelist import read_filelist
+        from rvc.train.optimizers import OptimizerSettings, build_optimizer
+        from rvc.train.schedulers import LRSchedule
+
+        o = self.options
+        torch.manual_seed(o.seed)
+        entries = read_filelist(self.layout.filelist, self.layout.root)
+        if (entries[0].f0_coarse is not None) != o.use_f0:
+            raise RVCError(
+                f"the filelist of {o.name!r} was made {'with' if not o.use_f0 else 'without'} pitch; "
+                "run extract again with the same pitch setting as training"
+            )
+        train_entries, self.holdout = _split_holdout(entries, o.holdout, o.seed)
+        self.dataset = TrainingDataset(train_entries, self.config, cache_in_memory=o.cache_in_memory)
+        frames = [self.dataset.frames(i) for i in range(len(self.dataset))]
+        self.sampler = BucketSampler(frames, o.batch_size, replicas=self.world_size, rank=self.rank, seed=o.seed)
+        if len(self.sampler) < MIN_BATCHES:
+            raise RVCError("the dataset gives no full batch; lower the batch size or add recordings")
+        self.loader = torch.utils.data.DataLoader(
+            self.dataset,
+            batch_sampler=self.sampler,
+            collate_fn=collate,
+            num_workers=0,
+            pin_memory=self.device.type == "cuda",
+        )
+
+        speakers = max(e.speaker for e in entries) + 1
+        items = training_config_list(self.config)
+        items[15] = max(items[15], speakers)
+        self.generator = Synthesizer(
+            *items,
+            use_f0=o.use_f0,
+            text_enc_hidden_dim=self.config["model"]["text_enc_hidden_dim"],
+            vocoder=o.vocoder,
+        ).to(self.device)
+        self.discriminator = build_discriminator(o.vocoder, o.version).to(self.device)
+        common = {"betas": o.betas, "eps": o.eps, "weight_decay": o.weight_decay, "use_gc": o.gradient_centralization}
+        self.optim_g = build_optimizer(self.generator.parameters(), OptimizerSettings(o.optimizer, o.lr_g, **common))
+        self.optim_d = build_optimizer(
+            self.discriminator.parameters(), OptimizerSettings(o.optimizer, o.lr_d, **common)
+        )
+        self.schedule_g = LRSchedule(o.lr_g, o.lr_decay, o.warmup_epochs, o.warmup_shape)
+        self.schedule_d = LRSchedule(o.lr_d, o.lr_decay, o.warmup_epochs, o.warmup_shape)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision.scaler)
+        self.start_epoch, self.step = self._restore()
+
+        if self.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.generator = torch.nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
+            self.discriminator = torch.nn.parallel.DistributedDataParallel(self.discriminator, device_ids=ids)
+
+    def _restore(self) -> tuple[int, int]:
+        """(first epoch to train, global step): from the latest checkpoint pair, else from pretrained/scratch."""
+        from rvc.models.checkpoints import load_checkpoint
+
+        pairs = _numbered_pairs(self.layout.root)
+        if pairs:
+            number = pairs[0]
+            load_checkpoint(
+                self.layout.root / f"D_{number}.pth",
+                self.discriminator,
+                self.optim_d,
+                scaler=self.scaler if self.precision.scaler else None,
+            )
+            state = load_checkpoint(
+                self.layout.root / f"G_{number}.pth",
+                self.generator,
+                self.optim_g,
+                scaler=self.scaler if self.precision.scaler else None,
+            )
+            step = state.step if state.step is not None else state.epoch * len(self.sampler)
+            self.log(f"resuming {self.options.name} after epoch {state.epoch} (step {step})")
+            return state.epoch + 1, step
+        self._load_pretrained()
+        return 1, 0
+
+    def _load_pretrained(self) -> None:
+        """Load the pretrained pair (custom paths, else the public one for this rate/vocoder) or say why not."""
+        from rvc.models.checkpoints import load_checkpoint
+        from rvc.prerequisites import no_pretrained_message, pretrained_for
+
+        o = self.options
+        if not o.pretrained:
+            self.log("training from scratch (pretrained off)")
+            return
+        if o.pretrained_g or o.pretrained_d:
+            pair = (Path(o.pretrained_g or ""), Path(o.pretrained_d or ""))
+            missing = [str(p) for p in pair if not p.is_file()]
+            if missing:
+                raise RVCError(f"custom pretrained file not found: {missing[0]}; give both a G and a D file")
+        else:
+            pair = pretrained_for(o.sample_rate, o.vocoder, o.version, o.use_f0)
+            if pair is None:
+                self.log(f"warning: {no_pretrained_message(o.sample_rate, o.vocoder, o.version, o.use_f0)}")
+                return
+            if not all(p.is_file() for p in pair):
+                self.log(
+                    f"warning: pretrained {pair[0].name}/{pair[1].name} not downloaded, training from scratch; "
+                    f"get them with `python -m rvc download --pretrained --sample-rate {o.sample_rate} "
+                    f"--vocoder '{o.vocoder}'`"
+                )
+                return
+        load_checkpoint(pair[0], self.generator, resize_speakers=True)
+        load_checkpoint(pair[1], self.discriminator)
+        self.log(f"pretrained loaded: {pair[0].name}, {pair[1].name}")
+
+    def _autocast(self):
+        if self.precision.dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.precision.dtype)
+
+    def _clip(self, model: torch.nn.Module) -> float:
+        """Clip to the gradient-norm limit (or only measure it when off); returns the norm before clipping."""
+        limit = self.options.grad_clip if self.options.grad_clip is not None else float("inf")
+        return float(torch.nn.utils.clip_grad_norm_(model.parameters(), limit))
+
+    def _mel_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        from rvc.train.losses import multiscale_mel_loss
+        from rvc.train.mel import mel_spectrogram
+
+        c_mel = self.config["train"]["c_mel"]
+        if self.options.mel_loss == "multi-scale":
+            return multiscale_mel_loss(real, fake, self.options.sample_rate) * (c_mel / 3)
+        data = self.config["data"]
+        mels = [
+            mel_spectrogram(
+                x.squeeze(1).float(),
+                data["sample_rate"],
+                data["filter_length"],
+                self.hop,
+                data["win_length"],
+                data["n_mel_channels"],
+                data["mel_fmin"],
+                data["mel_fmax"],
+            )
+            for x in (real, fake)
+        ]
+        return torch.nn.functional.l1_loss(mels[0], mels[1]) * c_mel
+
+    def train_step(self, batch) -> StepResult:
+        """One generator/discriminator update (respecting the head start)."""
+        from rvc.models.commons import slice_segments
+        from rvc.train.losses import (
+            discriminator_loss,
+            feature_matching_loss,
+            generator_adversarial_loss,
+            kl_loss,
+        )
+
+        o = self.options
+        batch = batch.to(self.device)
+        in_head_start = self.step < o.head_start_steps
+        update_d = not (in_head_start and o.head_start == "generator")
+        update_g = not (in_head_start and o.head_start == "discriminator")
+        result = StepResult()
+        grad_context = contextlib.nullcontext() if update_g else torch.no_grad()
+        with grad_context, self._autocast():
+            y_hat, ids_slice, _x_mask, z_mask, (_z, z_p, m_p, logs_p, _m_q, logs_q) = self.generator(
+                batch.phone,
+                batch.phone_lengths,
+                batch.pitch,
+                batch.pitchf,
+                batch.spec,
+                batch.spec_lengths,
+                batch.sid,
+            )
+        segment = segment_frames(self.config) * self.hop
+        wave = slice_segments(batch.wave, ids_slice * self.hop, segment)
+
+        if update_d:
+            with self._autocast():
+                real, fake, _, _ = self.discriminator(wave, y_hat.detach())
+            loss_d = discriminator_loss(real, fake)
+            self.optim_d.zero_grad(set_to_none=True)
+            self.scaler.scale(loss_d).backward()
+            self.scaler.unscale_(self.optim_d)
+            result.losses["grad/norm_d"] = self._clip(self.discriminator)
+            self._step(self.optim_d, result.losses["grad/norm_d"])
+            result.losses["loss/d/total"] = loss_d.item()
+
+        if update_g:
+            with self._autocast():
+                _, fake, fmap_real, fmap_fake = self.discriminator(wave, y_hat)
+            mel = self._mel_loss(wave, y_hat)
+            kl = kl_loss(z_p, logs_q, m_p, logs_p, z_mask) * self.config["train"]["c_kl"]
+            fm = feature_matching_loss(fmap_real, fmap_fake)
+            adv = generator_adversarial_loss(fake)
+            total = adv + fm + mel + kl
+            self.optim_g.zero_grad(set_to_none=True)
+            self.scaler.scale(total).backward()
+            self.scaler.unscale_(self.optim_g)
+            result.losses["grad/norm_g"] = self._clip(self.generator)
+            self._step(self.optim_g, result.losses["grad/norm_g"])
+            result.losses.update(
+                {
+                    "loss/g/total": total.item(),
+                    "loss/g/adv": adv.item(),
+                    "loss/g/fm": fm.item(),
+                    "loss/g/mel": mel.item(),
+                    "loss/g/kl": kl.item(),
+                }
+            )
+        self.scaler.update()
+        self.step += 1
+        self._last = (wave.detach(), y_hat.detach())
+        return result
+
+    def _step(self, optimizer: torch.optim.Optimizer, norm: float) -> None:
+        """Optimizer step; in fp32 a non-finite gradient norm skips the update instead of corrupting weights."""
+        if not self.precision.scaler and not math.isfinite(norm):
+            optimizer.zero_grad(set_to_none=True)
+            self.log(f"warning: non-finite gradient norm at step {self.step}; update skipped")
+            return
+        self.scaler.step(optimizer)
+
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, float]:
+        """Mel L1 and multi-resolution STFT distance of held-out slices converted by the current model."""
+        from rvc.train.dataset import TrainingDataset, collate
+        from rvc.train.losses import multi_resolution_stft_loss
+        from rvc.train.mel import mel_spectrogram
+
+        if not self.holdout:
+            return {}
+        generator = getattr(self.generator, "module", self.generator)
+        generator.eval()
+        data = self.config["data"]
+        held = TrainingDataset(self.holdout, self.config)
+        mel_l1, mrstft = [], []
+        for index in range(len(held)):
+            batch = collate([held[index]]).to(self.device)
+            audio, _, _ = generator.infer(
+                batch.phone, batch.phone_lengths, batch.pitch, batch.pitchf, batch.sid, noise_scale=0.0
+            )
+            n = min(audio.shape[-1], batch.wave.shape[-1])
+            real, fake = batch.wave[..., :n].float(), audio[..., :n].float()
+            mels = [
+                mel_spectrogram(
+                    x.squeeze(1),
+                    data["sample_rate"],
+                    data["filter_length"],
+                    self.hop,
+                    data["win_length"],
+                    data["n_mel_channels"],
+                )
+                for x in (real, fake)
+            ]
+            mel_l1.append(torch.nn.functional.l1_loss(mels[0], mels[1]).item())
+            mrstft.append(multi_resolution_stft_loss(real, fake).item())
+        generator.train()
+        self._sample = fake[0].cpu()
+        return {"validation/mel_l1": sum(mel_l1) / len(mel_l1), "validation/mrstft": sum(mrstft) / len(mrstft)}
+
+    def save(self, epoch: int, final: bool) -> None:
+        """G_/D_ checkpoints (atomic) and, when asked or at the end, an exported voice."""
+        from rvc.models.checkpoints import save_checkpoint
+        from rvc.train.export import export_voice
+
+        o = self.options
+        tag = LATEST_TAG if o.keep_latest_only else self.step
+        scaler = self.scaler if self.precision.scaler else None
+        for prefix, model, optimizer, lr in (
+            ("G", self.generator, self.optim_g, self.optim_g.param_groups[0]["lr"]),
+            ("D", self.discriminator, self.optim_d, self.optim_d.param_groups[0]["lr"]),
+        ):
+            save_checkpoint(
+                self.layout.root / f"{prefix}_{tag}.pth",
+                model,
+                optimizer,
+                epoch=epoch,
+                learning_rate=lr,
+                step=self.step,
+                scaler=scaler,
+            )
+        if o.keep_latest_only:
+            for path in self.layout.root.glob("[GD]_*.pth"):
+                if path.stem[2:].isdigit() and int(path.stem[2:]) != tag:
+                    path.unlink()
+        self.log(f"saved checkpoints G_{tag}.pth / D_{tag}.pth (epoch {epoch}, step {self.step})")
+        if o.export_every_save or final:
+            voice = export_voice(self.layout, self.generator, self.config, epoch=epoch, step=self.step, author=o.author)
+            self.log(f"exported voice {voice.name}")
+
+    def _write_progress(
+        self,
+        status: str,
+        epoch: int,
+        losses: dict,
+        averaged: dict | None,
+        eta: float | None,
+        history: list,
+        message: str = "",
+    ) -> None:
+        if not self.is_main:
+            return
+        _write_json_atomic(
+            self.layout.root / "progress.json",
+            {
+                "status": status,
+                "epoch": epoch,
+                "epochs": self.options.epochs,
+                "step": self.step,
+                "steps_per_epoch": len(self.sampler),
+                "losses": losses,
+                "averaged": averaged,
+                "eta_seconds": eta,
+                "history": history,
+                "message": message,
+                "updated": datetime.datetime.now().isoformat(timespec="seconds"),
+            },
+        )
+
+    def _log_images_and_audio(self, epoch: int, save_epoch: bool) -> None:
+        from rvc.train.mel import mel_spectrogram
+
+        data = self.config["data"]
+        wave, y_hat = self._last
+        mels = [
+            mel_spectrogram(
+                x[:1].squeeze(1).float(),
+                data["sample_rate"],
+                data["filter_length"],
+                self.hop,
+                data["win_length"],
+                data["n_mel_channels"],
+            )[0].cpu()
+            for x in (wave, y_hat)
+        ]
+        for tag, mel in zip(("slice/mel_org", "slice/mel_gen"), mels, strict=True):
+            image = (mel - mel.min()) / (mel.max() - mel.min()).clamp_min(1e-5)
+            self.writer.add_image(tag, image.flip(0).unsqueeze(0), self.step)
+        if save_epoch and getattr(self, "_sample", None) is not None:
+            self.writer.add_audio(
+                f"gen/audio_{self.step:07d}", self._sample.clamp(-1, 1), self.step, sample_rate=self.options.sample_rate
+            )
+
+    def fit(self) -> None:
+        """Train from `start_epoch` to `options.epochs`."""
+        from rvc.train.running_loss import EpochMean, WindowAverage
+
+        o = self.options
+        if self.is_main:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.writer = SummaryWriter(log_dir=str(self.layout.eval_dir))
+            if self.precision.note:
+                self.log(f"warning: {self.precision.note}")
+        progress_path = self.layout.root / "progress.json"
+        history = []
+        if self.is_main and progress_path.is_file() and self.start_epoch > 1:
+            history = [
+                h
+                for h in json.loads(progress_path.read_text(encoding="utf-8")).get("history", [])
+                if h["epoch"] < self.start_epoch
+            ]
+        window = WindowAverage(o.running_loss_window)
+        averaged = None
+        if self.start_epoch > o.epochs:
+            self.log(f"{o.name} already trained for {o.epochs} epochs; raise the epoch count to continue")
+            self._write_progress("finished", o.epochs, {}, None, 0.0, history, "already complete")
+            return
+        self.log(
+            f"training {o.name}: epochs {self.start_epoch}-{o.epochs}, {len(self.sampler)} steps per epoch, "
+            f"{o.vocoder}, {o.optimizer}, {self.precision.name} on {self.device}"
+            f"{f' x{self.world_size}' if self.world_size > 1 else ''}; average running loss every "
+            f"{o.running_loss_window} steps"
+        )
+        started = time.monotonic()
+        for epoch in range(self.start_epoch, o.epochs + 1):
+            lr_g = self.schedule_g.apply(self.optim_g, epoch)
+            lr_d = self.schedule_d.apply(self.optim_d, epoch)
+            self.sampler.set_epoch(epoch)
+            epoch_mean = EpochMean()
+            for batch in self.loader:
+                result = self.train_step(batch)
+                epoch_mean.add(result.losses)
+                window_means = window.add(result.losses)
+                if window_means is not None and self.is_main:
+                    averaged = window_means
+                    for name, value in window_means.items():
+                        if name in AVERAGE_TAGS:
+                            self.writer.add_scalar(AVERAGE_TAGS[name], value, self.step)
+                    summary = ", ".join(
+                        f"{k.split('/')[-1] if 'loss/g' in k else 'd'}={v:.3f}"
+                        for k, v in window_means.items()
+                        if k.startswith("loss/")
+                    )
+                    self.log(f"step {self.step}: average of last {o.running_loss_window} steps: {summary}")
+            means = epoch_mean.finish()
+            save_epoch = epoch % o.save_every == 0 or epoch == o.epochs
+            validation = self.evaluate() if self.is_main else {}
+            if self.is_main:
+                for name, value in {**means, **validation}.items():
+                    self.writer.add_scalar(
+                        name if name.startswith("validation") else f"loss_avg/{name}", value, self.step
+                    )
+                for name, value in result.losses.items():
+                    self.writer.add_scalar(name, value, self.step)
+                self.writer.add_scalar("learning_rate/g", lr_g, self.step)
+                self.writer.add_scalar("learning_rate/d", lr_d, self.step)
+                self._log_images_and_audio(epoch, save_epoch)
+                self.writer.flush()
+                history.append({"epoch": epoch, "step": self.step, **means, **validation})
+                elapsed = time.monotonic() - started
+                eta = elapsed / (epoch - self.start_epoch + 1) * (o.epochs - epoch)
+                self._write_progress("training", epoch, result.losses, averaged, eta, history)
+                line = " | ".join(f"{k}={v:.3f}" for k, v in {**means, **validation}.items() if "norm" not in k)
+                self.log(
+                    f"{o.name} | epoch={epoch}/{o.epochs} | step={self.step} | {line} | "
+                    f"lr_g={lr_g:.3g} lr_d={lr_d:.3g} | eta={datetime.timedelta(seconds=round(eta))}"
+                )
+            if save_epoch and self.is_main:
+                self.save(epoch, final=epoch == o.epochs)
+            if self.world_size > 1:
+                dist.barrier()
+        if self.is_main:
+            self._write_progress("finished", o.epochs, result.losses, averaged, 0.0, history, "training complete")
+            self.writer.close()
+            self.log(f"training complete: {o.epochs} epochs, {self.step} steps")
+
+
+def _worker(rank: int, options_json: str, world_size: int, port: int) -> None:
+    """Entry of one training process (also used directly when there is a single process)."""
+    options = TrainOptions.from_json(options_json)
+    if world_size > 1:
+        backend = "nccl" if options.gpus and sys.platform != "win32" else "gloo"
+        dist.init_process_group(backend, init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+    try:
+        trainer = Trainer(options, rank, world_size)
+        trainer.setup()
+        trainer.fit()
+    finally:
+        if world_size > 1:
+            dist.destroy_process_group()
+
+
+def train(options: TrainOptions) -> None:
+    """Train in this process, or spawn one process per GPU / CPU process and train with DDP."""
+    world = options.world_size
+    if world == 1:
+        _worker(0, options.to_json(), 1, 0)
+        return
+    torch.multiprocessing.spawn(_worker, args=(options.to_json(), world, _free_port()), nprocs=world, join=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m rvc.train.trainer --options FILE`: train; a user error prints one line and exits 1."""
+    parser = argparse.ArgumentParser(prog="python -m rvc.train.trainer", description="Run one training job.")
+    parser.add_argument("--options", required=True, help="JSON written by TrainOptions.save")
+    args = parser.parse_args(argv)
+    layout = None
+    try:
+        options = TrainOptions.load(Path(args.options))
+        layout = RunLayout.named(options.name)
+        train(options)
+        return 0
+    except RVCError as error:
+        _record_failure(layout, str(error))
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 1
+    except BaseException as error:
+        _record_failure(layout, f"training stopped: {type(error).__name__}: {error}")
+        raise
+
+
+def _record_failure(layout: RunLayout | None, message: str) -> None:
+    """Tell the UI (through progress.json) that the run ended with `message`."""
+    if layout is not None and layout.root.is_dir():
+        _write_json_atomic(layout.root / "progress.json", {"status": "failed", "message": message})
+
+
+if __name__ == "__main__":
+    sys.exit(main())
