@@ -307,3 +307,19 @@ def test_training_pass_reaches_every_parameter(sample_rate, rates, kernels, use_
     missing = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
     assert [name for name in missing if name not in unused] == []
     assert model.emb_g.weight.grad[[0, 2]].abs().sum() > 0
+
+
+def test_whole_utterance_training_pass_when_not_randomized():
+    torch.manual_seed(0)
+    model = Synthesizer(
+        **TINY, upsample_rates=[7, 7, 3, 3], upsample_kernel_sizes=[14, 14, 6, 6], sr=44100, text_enc_hidden_dim=12,
+        randomized=False,
+    )
+    frames = 6
+    lengths = torch.tensor([frames])
+    y_hat, ids_slice, *_ = model(
+        torch.randn(1, frames, 12), lengths, torch.randint(1, 256, (1, frames)), torch.full((1, frames), 150.0),
+        torch.rand(1, 33, frames), lengths, torch.tensor([1]),
+    )
+    assert ids_slice is None
+    assert y_hat.shape == (1, 1, frames * 441)
