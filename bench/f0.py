@@ -63,7 +63,7 @@ def main() -> None:
     methods = [name.strip() for name in args.methods.split(",") if name.strip()]
     with tempfile.TemporaryDirectory() as scratch:
         real_rmvpe = paths.rmvpe_path().is_file()
-        if "rmvpe" in methods and not real_rmvpe:
+        if any("rmvpe" in validate_method(method) for method in methods) and not real_rmvpe:
             random_rmvpe_weights(Path(scratch))
         print(f"{args.seconds:g} s of 16 kHz audio, device {args.device}, torch threads {torch.get_num_threads()}, "
               f"RMVPE weights {'real' if real_rmvpe else 'random'}")
