@@ -19,7 +19,7 @@ _EXPORTS = {
     "BatchResult": "rvc.infer.conversion",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = ["BatchResult", "ConversionOptions", "ConversionResult", "convert", "convert_folder"]
 
 
 def __getattr__(name: str) -> Any:

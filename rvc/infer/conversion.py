@@ -1,8 +1,8 @@
 """File in, file out: `convert` one audio file or `convert_folder` a whole folder with a voice.
 
-    from rvc.infer import convert
-    result = convert("song.wav", "out.flac", "logs/alice/alice.pth", index_path="logs/alice/alice.index", pitch=2)
-    result.path, result.timings   # Path("out.flac"), {"load": ..., "pitch": ..., "synthesis": ..., "total": ...}
+`convert("song.wav", "out.flac", "logs/alice/alice.pth", index_path="logs/alice/alice.index", pitch=2)`
+returns a `ConversionResult` whose `path` is the written file and `timings` the seconds per stage
+(load, decode, prepare, pitch, features, retrieval, synthesis, postprocess, write, total).
 """
 
 from __future__ import annotations
@@ -96,9 +96,7 @@ def convert(
     input_path, output_path = Path(input_path).expanduser(), Path(output_path).expanduser()
     fmt = output_format(output_path, opts)
     if output_path.suffix.lower() != f".{fmt}":
-        output_path = output_path.with_name(output_path.name + f".{fmt}") if not output_path.suffix else (
-            output_path.with_suffix(f".{fmt}")
-        )
+        output_path = output_path.with_suffix(f".{fmt}")
     if input_path.exists() and output_path.exists() and input_path.resolve() == output_path.resolve():
         raise RVCError(f"The output {output_path} is the input file: choose another output name.")
     with LOCK:
@@ -126,8 +124,8 @@ def _convert_loaded(
 ) -> ConversionResult:
     """Decode, convert, finish and write one file with models already loaded."""
     from rvc.audio import load_audio, save_audio
-    from rvc.infer.pitch import read_f0_file
     from rvc.infer.pipeline import SAMPLE_RATE, convert_wav16k, finish
+    from rvc.infer.pitch import read_f0_file
 
     timer = StageTimer(timings)
     f0_file = read_f0_file(options.f0_file) if options.f0_file else None
@@ -225,7 +223,7 @@ def convert_folder(
             except RVCError as error:
                 result.failed.append((source, str(error)))
                 continue
-            except Exception as error:  # noqa: BLE001 - one bad file must not end the batch; the log has the trace
+            except Exception as error:
                 log.exception("unexpected failure converting %s", source)
                 result.failed.append((source, f"unexpected {type(error).__name__}: {error}".splitlines()[0]))
                 continue

@@ -77,9 +77,7 @@ class ConversionOptions:
         if int(self.filter_radius) != self.filter_radius or int(self.speaker_id) != self.speaker_id:
             raise RVCError("filter_radius and speaker_id must be whole numbers.")
         if self.output_format is not None and self.output_format.lower().lstrip(".") not in OUTPUT_FORMATS:
-            raise RVCError(
-                f"Unknown output format {self.output_format!r}: use one of {', '.join(OUTPUT_FORMATS)}."
-            )
+            raise RVCError(f"Unknown output format {self.output_format!r}: use one of {', '.join(OUTPUT_FORMATS)}.")
         if self.output_sr is not None and self.output_sr not in OUTPUT_RATES:
             raise RVCError(
                 f"Unsupported output rate {self.output_sr} Hz: use one of {', '.join(map(str, OUTPUT_RATES))}, "

@@ -9,6 +9,7 @@ No file I/O and no UI here: `rvc.infer.convert` reads and writes files around it
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -211,8 +212,8 @@ def convert_wav16k(
     done = 0
     for start, end in spans:
 
-        def span_progress(fraction: float, text: str, start=start, end=end) -> None:
-            report((done + fraction * (end - start)) / total, text)
+        def span_progress(fraction: float, text: str, base=done, length=end - start) -> None:
+            report((base + fraction * length) / total, text)
 
         converted = _convert_span(audio[start:end], start, models, options, f0_file, span_progress, stop, timer)
         first = output_length(start, sample_rate)
@@ -250,7 +251,7 @@ def _convert_span(
             f0 = process_pitch(raw, options, f0_file, offset_frames=(PAD - offset) / WINDOW)
     cuts = quiet_cuts(audio)
     pieces = []
-    for number, (start, end) in enumerate(zip(cuts[:-1], cuts[1:])):
+    for number, (start, end) in enumerate(itertools.pairwise(cuts)):
         _check_stop(stop)
         report(0.1 + 0.9 * start / len(audio), f"converting part {number + 1} of {len(cuts) - 1}")
         segment = padded[start : end + 2 * PAD]
