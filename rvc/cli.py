@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "preprocess": ("rvc.commands.preprocess", "slice a dataset folder into a training run (silence cuts, filters, 16 kHz copies)"),
     "extract": ("rvc.commands.extract", "pitch and content features of a preprocessed run, then its filelist"),
     "index": ("rvc.commands.index", "build the faiss retrieval index of a run from its features"),
+    "infer": ("rvc.commands.infer", "convert an audio file with a voice (pitch, index, effects, any format)"),
+    "batch-infer": ("rvc.commands.batch_infer", "convert every audio file of a folder; reports files that failed"),
     "train": ("rvc.commands.train", "train a voice in a child process (follow, --detach, --stop; resumes by itself)"),
 }
 
