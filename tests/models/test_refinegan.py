@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from rvc.models.vocoders.refinegan import RefineGAN, detect_refinegan_layout
+from rvc.models.vocoders.refinegan import RefineGAN, detect_refinegan_layout, resample_down
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.weight_norm import state_dict_to_disk
 
@@ -166,3 +166,13 @@ def test_merged_sine_source_is_a_scaled_sine_through_tanh(monkeypatch):
     expected = torch.tanh(2.0 * 0.1 * torch.sin(2 * math.pi * torch.arange(1, 481) / 48))
     assert out.shape == (1, 480, 1)
     torch.testing.assert_close(out[0, :, 0], expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("rate", [2, 3, 7, 12])
+def test_source_downsampling_keeps_length_and_survives_half_precision(rate):
+    x = torch.randn(2, 16, rate * 50, generator=torch.Generator().manual_seed(4))
+    full = resample_down(x, rate)
+    half = resample_down(x.half(), rate)
+    assert full.shape == (2, 16, 50)
+    assert half.dtype == torch.float16 and torch.isfinite(half).all()
+    torch.testing.assert_close(half.float(), full, atol=5e-3, rtol=0)

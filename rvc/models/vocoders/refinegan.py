@@ -54,6 +54,16 @@ def detect_refinegan_layout(state_dict: dict) -> str:
     raise ValueError("no RefineGAN decoder weights (downsample_blocks / source_conv) in this state dict")
 
 
+def resample_down(x: torch.Tensor, rate: int) -> torch.Tensor:
+    """Kaiser-windowed sinc resampling to 1/`rate` of the length: [B, C, L] -> [B, C, L / rate].
+
+    Half-precision input is resampled in float32: the Kaiser window's normaliser i0(14.77) ≈ 2.9e5 overflows
+    float16, which turns torchaudio's float16 kernel into NaNs.
+    """
+    resampled = torchaudio.functional.resample(x.float().contiguous(), rate, 1, **RESAMPLE_OPTIONS)
+    return resampled.to(x.dtype)
+
+
 class AdaIN(nn.Module):
     """Adds learned-scale Gaussian noise per channel, then LeakyReLU(0.2). [B, C, T] -> [B, C, T]."""
 
@@ -171,7 +181,7 @@ class RefineGAN(nn.Module):
         for rate, block in zip(self.downsample_rates, self.downsample_blocks):
             h = F.leaky_relu(h, LRELU_SLOPE)
             skips.append(h)
-            h = block(torchaudio.functional.resample(h.contiguous(), rate, 1, **RESAMPLE_OPTIONS))
+            h = block(resample_down(h, rate))
         mel = self.mel_conv(x)
         if g is not None:
             mel = mel + self.cond(g)
