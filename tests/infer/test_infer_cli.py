@@ -1,0 +1,106 @@
+"""`python -m rvc infer` / `batch-infer`: exit codes, outputs and one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import soundfile as sf
+
+from rvc.cli import main
+from tests.synthetic_speech import synth_speech, write_wav
+
+FAST = ["--f0-method", "pm", "--device", "cpu", "--seed", "0"]
+
+
+def test_infer_writes_the_file_and_reports_timings(installed, tmp_path, capsys):
+    out = tmp_path / "out.flac"
+    code = main(
+        [
+            "infer",
+            "-m",
+            str(installed["voice"]),
+            "-i",
+            str(installed["speech"]),
+            "-o",
+            str(out),
+            *FAST,
+            "--index",
+            str(installed["index"]),
+            "--pitch",
+            "2",
+            "--protect",
+            "0.33",
+            "--effect",
+            "gain:gain_db=-3",
+        ]
+    )
+    assert code == 0
+    audio, rate = sf.read(out)
+    assert rate == 32000 and len(audio) == 48000
+    printed = capsys.readouterr().out
+    assert f"converted: {out}" in printed and "synthesis" in printed
+
+
+def test_infer_bad_input_is_one_line_error(installed, tmp_path, capsys):
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"not an mp3 at all" * 10)
+    code = main(["infer", "-m", str(installed["voice"]), "-i", str(bad), "-o", str(tmp_path / "o.wav"), *FAST])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_infer_bad_effect_is_one_line_error(installed, tmp_path, capsys):
+    code = main(
+        [
+            "infer",
+            "-m",
+            str(installed["voice"]),
+            "-i",
+            str(installed["speech"]),
+            "-o",
+            str(tmp_path / "o.wav"),
+            *FAST,
+            "--effect",
+            "reverb:room_size=loud",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 1 and "room_size=loud" in err and err.count("\n") == 1
+
+
+def test_batch_continues_past_a_bad_file_and_fails_at_the_end(installed, tmp_path, capsys):
+    source = tmp_path / "in"
+    source.mkdir()
+    shutil.copy(installed["speech"], source / "a.wav")
+    write_wav(source / "c.wav", synth_speech(1.0, 22050).audio, 22050)
+    (source / "b.wav").write_bytes(b"RIFF....WAVEjunk")
+    (source / "readme.txt").write_text("not audio", encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(
+        ["batch-infer", "-m", str(installed["voice"]), "-i", str(source), "-o", str(out), *FAST, "--format", "flac"]
+    )
+    captured = capsys.readouterr()
+    assert code == 1
+    assert sorted(path.name for path in out.iterdir()) == ["a.flac", "c.flac"]
+    assert sf.info(out / "c.flac").frames == 32000
+    assert "b.wav" in captured.err and "a.wav" not in captured.err
+    assert "2 converted, 1 failed" in captured.out
+
+
+def test_batch_all_good_exits_zero(installed, tmp_path):
+    source = tmp_path / "in"
+    source.mkdir()
+    write_wav(source / "x.wav", np.zeros(8000, np.float32), 16000)
+    assert (
+        main(["batch-infer", "-m", str(installed["voice"]), "-i", str(source), "-o", str(tmp_path / "o"), *FAST]) == 0
+    )
+    assert (tmp_path / "o" / "x.wav").is_file()
+
+
+def test_batch_refuses_missing_folder_and_same_folder(installed, tmp_path, capsys):
+    assert main(["batch-infer", "-m", str(installed["voice"]), "-i", str(tmp_path / "nope"), "-o", str(tmp_path)]) == 1
+    assert "Input folder not found" in capsys.readouterr().err
+    assert main(["batch-infer", "-m", str(installed["voice"]), "-i", str(tmp_path), "-o", str(tmp_path)]) == 1
+    assert "output folder is the input folder" in capsys.readouterr().err
