@@ -43,6 +43,18 @@ def get(url: str) -> tuple[int, str]:
         return response.status, response.read().decode("utf-8")
 
 
+def top_level_tab_labels(config: dict) -> list[str]:
+    """Labels of the tabs in the first (outermost) tab set of a page's `/config`, in order."""
+    components = {component["id"]: component for component in config["components"]}
+    pending = [config["layout"]]
+    while pending:
+        node = pending.pop(0)
+        if components.get(node["id"], {}).get("type") == "tabs":
+            return [components[child["id"]]["props"]["label"] for child in node.get("children", [])]
+        pending.extend(node.get("children", []))
+    return []
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The app started as a user would (`python app.py --no-browser`), with a saved theme; yields its port."""
@@ -124,8 +136,7 @@ def test_page_answers_with_all_seven_tabs(server):
         assert name in html
     status, body = get(f"http://127.0.0.1:{server}/config")
     config = json.loads(body)
-    labels = [c["props"]["label"] for c in config["components"] if c["type"] == "tabitem"]
-    assert labels == TAB_NAMES
+    assert top_level_tab_labels(config) == TAB_NAMES
     assert config["title"] == "RVC Studio"
 
 
