@@ -111,6 +111,22 @@ def test_importing_app_loads_no_heavy_package():
     assert result.stdout.strip() == "[]"
 
 
+def test_building_the_page_imports_no_model_library(tmp_path):
+    heavy = ("torch", "torchaudio", "librosa", "faiss", "scipy", "transformers", "onnxruntime", "pedalboard")
+    code = f"import sys, app\napp.build_app('Soft')\nprint(sorted(m for m in {heavy!r} if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=app_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]", "tabs must import heavy libraries inside callbacks"
+
+
 def test_defaults_are_local_and_private():
     import app
 
