@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from rvc.models.voice_file import Voice
 
 LOCK = threading.RLock()
+FAST_CONV_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
+"""Vocoders run with channels-last convolutions on CPU (RefineGAN's noise draws follow the memory layout, so it
+would not give the same audio for a seed)."""
 
 
 def resolve_device(device: str = "auto") -> torch.device:
@@ -66,7 +69,7 @@ class ModelCache:
         self._index: tuple[tuple, FeatureIndex] | None = None
 
     def voice(self, path: str | Path, device: torch.device, half: bool = False) -> Voice:
-        """The voice in `path` on `device` (float16 weights when `half` on CUDA)."""
+        """The voice in `path` on `device` (float16 weights when `half` on CUDA; channels-last vocoder on CPU)."""
         half = half and device.type == "cuda"
         key = (_file_key(path), str(device), half)
         with LOCK:
@@ -79,6 +82,10 @@ class ModelCache:
                 voice = load_voice(Path(path).expanduser(), device)
                 if half:
                     voice.model.half()
+                if device.type == "cpu" and voice.vocoder in FAST_CONV_VOCODERS:
+                    from rvc.infer.fast_conv import channels_last_convs
+
+                    channels_last_convs(voice.model.dec)
                 self._voice = (key, voice)
             return self._voice[1]
 
