@@ -28,9 +28,7 @@ def test_single_layers_match(layer, twin):
         torch.testing.assert_close(twin(layer)(x), layer(x), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize(
-    ("vocoder", "use_f0"), [("HiFi-GAN", True), ("HiFi-GAN", False), ("MRF HiFi-GAN", True), ("RefineGAN", True)]
-)
+@pytest.mark.parametrize(("vocoder", "use_f0"), [("HiFi-GAN", True), ("HiFi-GAN", False), ("MRF HiFi-GAN", True)])
 def test_vocoders_match_the_plain_modules(vocoder, use_f0):
     torch.manual_seed(0)
     config = inference_config_list(load_config(32000, "v2"))
