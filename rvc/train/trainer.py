@@ -132,12 +132,8 @@ class Trainer:
 
     def setup(self) -> None:
         """Data, models, optimizers, schedules; then resume or load pretrained weights."""
-        from rvc.models.discriminators import build_discriminator
-        from rvc.models.synthesizer import Synthesizer
         from rvc.train.dataset import BucketSampler, TrainingDataset, collate
         from rvc.train.filelist import read_filelist
-        from rvc.train.optimizers import OptimizerSettings, build_optimizer
-        from rvc.train.schedulers import LRSchedule
 
         o = self.options
         torch.manual_seed(o.seed)
@@ -161,7 +157,22 @@ class Trainer:
             pin_memory=self.device.type == "cuda",
         )
 
-        speakers = max(e.speaker for e in entries) + 1
+        self.build_models(speakers=max(e.speaker for e in entries) + 1)
+        self.start_epoch, self.step = self._restore()
+
+        if self.world_size > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.generator = torch.nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
+            self.discriminator = torch.nn.parallel.DistributedDataParallel(self.discriminator, device_ids=ids)
+
+    def build_models(self, speakers: int) -> None:
+        """Generator (speaker table of at least `speakers` rows), discriminator, optimizers, LR schedules, scaler."""
+        from rvc.models.discriminators import build_discriminator
+        from rvc.models.synthesizer import Synthesizer
+        from rvc.train.optimizers import OptimizerSettings, build_optimizer
+        from rvc.train.schedulers import LRSchedule
+
+        o = self.options
         items = training_config_list(self.config)
         items[15] = max(items[15], speakers)
         self.generator = Synthesizer(
@@ -179,12 +190,6 @@ class Trainer:
         self.schedule_g = LRSchedule(o.lr_g, o.lr_decay, o.warmup_epochs, o.warmup_shape)
         self.schedule_d = LRSchedule(o.lr_d, o.lr_decay, o.warmup_epochs, o.warmup_shape)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision.scaler)
-        self.start_epoch, self.step = self._restore()
-
-        if self.world_size > 1:
-            ids = [self.device.index] if self.device.type == "cuda" else None
-            self.generator = torch.nn.parallel.DistributedDataParallel(self.generator, device_ids=ids)
-            self.discriminator = torch.nn.parallel.DistributedDataParallel(self.discriminator, device_ids=ids)
 
     def _restore(self) -> tuple[int, int]:
         """(first epoch to train, global step): from the latest checkpoint pair, else from pretrained/scratch."""

@@ -128,8 +128,9 @@ def test_folded_weight_norm_gives_the_same_audio(models):
 
 def test_initial_values_follow_applio(models):
     model = models(40000)
-    noise_scales = [p for name, p in model.named_parameters() if name.endswith((".0.weight", ".2.weight"))
-                    and ".blocks." in name]
+    noise_scales = [
+        p for name, p in model.named_parameters() if name.endswith((".0.weight", ".2.weight")) and ".blocks." in name
+    ]
     assert len(noise_scales) == 4 * 3 * 2
     assert all(torch.all(p == 1e-4) for p in noise_scales)
     input_conv = model.upsample_conv_blocks[0].input_conv.weight
@@ -176,3 +177,21 @@ def test_source_downsampling_keeps_length_and_survives_half_precision(rate):
     assert full.shape == (2, 16, 50)
     assert half.dtype == torch.float16 and torch.isfinite(half).all()
     torch.testing.assert_close(half.float(), full, atol=5e-3, rtol=0)
+
+
+def test_five_stage_v1_configs_are_refused_with_a_clear_message():
+    from rvc.configs import load_config
+    from rvc.errors import RVCError
+    from rvc.models.vocoders.refinegan import RefineGAN
+
+    model = load_config(32000, "v1")["model"]
+    with pytest.raises(RVCError, match="RefineGAN has 4 up-sampling stages, but this config has 5"):
+        RefineGAN(
+            initial_channel=192,
+            resblock_kernel_sizes=model["resblock_kernel_sizes"],
+            resblock_dilation_sizes=model["resblock_dilation_sizes"],
+            upsample_rates=model["upsample_rates"],
+            upsample_initial_channel=512,
+            gin_channels=256,
+            sr=32000,
+        )

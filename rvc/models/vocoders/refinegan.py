@@ -21,10 +21,12 @@ import torch.nn.functional as F
 import torchaudio
 from torch import nn
 
+from rvc.errors import RVCError
 from rvc.models.commons import get_padding
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
+STAGES = 4
 LRELU_SLOPE = 0.2
 SOURCE_CHANNELS = 16
 RESAMPLE_OPTIONS = {
@@ -87,8 +89,7 @@ class ResBlock(nn.Module):
             for d in dilations
         )
         self.convs2 = nn.ModuleList(
-            weight_norm(nn.Conv1d(channels, channels, kernel_size, padding=get_padding(kernel_size)))
-            for _ in dilations
+            weight_norm(nn.Conv1d(channels, channels, kernel_size, padding=get_padding(kernel_size))) for _ in dilations
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -150,6 +151,11 @@ class RefineGAN(nn.Module):
         upsample_kernel_sizes: list[int] | None = None,
     ) -> None:
         super().__init__()
+        if len(upsample_rates) != STAGES:
+            raise RVCError(
+                f"RefineGAN has {STAGES} up-sampling stages, but this config has {len(upsample_rates)} "
+                f"({list(upsample_rates)}, a v1 layout): train RefineGAN voices with the v2 configs"
+            )
         self.upsample_rates = tuple(upsample_rates)
         self.downsample_rates = tuple(reversed(self.upsample_rates))
         self.upp = math.prod(upsample_rates)
@@ -165,9 +171,11 @@ class RefineGAN(nn.Module):
             self.cond = nn.Conv1d(gin_channels, channels // 2, 1)
         self.upsample_conv_blocks = nn.ModuleList()
         for _ in upsample_rates:
-            self.upsample_conv_blocks.append(ParallelResBlock(
-                channels + channels // 4, channels // 2, resblock_kernel_sizes, resblock_dilation_sizes
-            ))
+            self.upsample_conv_blocks.append(
+                ParallelResBlock(
+                    channels + channels // 4, channels // 2, resblock_kernel_sizes, resblock_dilation_sizes
+                )
+            )
             channels //= 2
         self.conv_post = weight_norm(nn.Conv1d(channels, 1, 7, padding=3, bias=False))
 
