@@ -24,13 +24,31 @@ RESOLUTIONS_REFINEGAN = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240))
 PERIOD_STRIDES = (3, 3, 3, 3, 1)
 
 
+def _run_convs(x: torch.Tensor, convs: nn.ModuleList, conv_post: nn.Module) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Every discriminator's body: `lrelu(conv)` per conv, then `conv_post`; input `[B, C, ...]` ->
+    (flattened logits `[B, N]`, output of every conv incl. the last)."""
+    feature_maps = []
+    for conv in convs:
+        x = F.leaky_relu(conv(x), LRELU_SLOPE)
+        feature_maps.append(x)
+    x = conv_post(x)
+    feature_maps.append(x)
+    return torch.flatten(x, 1), feature_maps
+
+
 class DiscriminatorS(nn.Module):
     """Scale discriminator: strided grouped 1-D convs on the waveform. [B, 1, L] -> (logits [B, N], feature maps)."""
 
     def __init__(self) -> None:
         super().__init__()
-        layers = [(1, 16, 15, 1, 1), (16, 64, 41, 4, 4), (64, 256, 41, 4, 16), (256, 1024, 41, 4, 64),
-                  (1024, 1024, 41, 4, 256), (1024, 1024, 5, 1, 1)]
+        layers = [
+            (1, 16, 15, 1, 1),
+            (16, 64, 41, 4, 4),
+            (64, 256, 41, 4, 16),
+            (256, 1024, 41, 4, 64),
+            (1024, 1024, 41, 4, 256),
+            (1024, 1024, 5, 1, 1),
+        ]
         self.convs = nn.ModuleList(
             weight_norm(nn.Conv1d(c_in, c_out, k, stride, padding=get_padding(k), groups=groups))
             for c_in, c_out, k, stride, groups in layers
@@ -39,13 +57,7 @@ class DiscriminatorS(nn.Module):
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Waveform [B, 1, L] -> (logits [B, N], output of every conv incl. the last)."""
-        feature_maps = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            feature_maps.append(x)
-        x = self.conv_post(x)
-        feature_maps.append(x)
-        return torch.flatten(x, 1), feature_maps
+        return _run_convs(x, self.convs, self.conv_post)
 
 
 class DiscriminatorP(nn.Module):
@@ -67,13 +79,7 @@ class DiscriminatorP(nn.Module):
         if length % self.period:
             x = F.pad(x, (0, self.period - length % self.period), "reflect")
         x = x.view(batch, channels, -1, self.period)
-        feature_maps = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            feature_maps.append(x)
-        x = self.conv_post(x)
-        feature_maps.append(x)
-        return torch.flatten(x, 1), feature_maps
+        return _run_convs(x, self.convs, self.conv_post)
 
 
 class DiscriminatorR(nn.Module):
@@ -86,13 +92,15 @@ class DiscriminatorR(nn.Module):
     def __init__(self, resolution: tuple[int, int, int]) -> None:
         super().__init__()
         self.resolution = tuple(resolution)
-        self.convs = nn.ModuleList([
-            weight_norm(nn.Conv2d(1, 32, (3, 9), padding=(1, 4))),
-            weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
-            weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
-            weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
-            weight_norm(nn.Conv2d(32, 32, (3, 3), padding=(1, 1))),
-        ])
+        self.convs = nn.ModuleList(
+            [
+                weight_norm(nn.Conv2d(1, 32, (3, 9), padding=(1, 4))),
+                weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
+                weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
+                weight_norm(nn.Conv2d(32, 32, (3, 9), stride=(1, 2), padding=(1, 4))),
+                weight_norm(nn.Conv2d(32, 32, (3, 3), padding=(1, 1))),
+            ]
+        )
         self.conv_post = weight_norm(nn.Conv2d(32, 1, (3, 3), padding=(1, 1)))
 
     def spectrogram(self, x: torch.Tensor) -> torch.Tensor:
@@ -107,13 +115,7 @@ class DiscriminatorR(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Waveform [B, 1, L] -> (logits [B, N], feature maps)."""
         x = self.spectrogram(x).unsqueeze(1)
-        feature_maps = []
-        for conv in self.convs:
-            x = F.leaky_relu(conv(x), LRELU_SLOPE)
-            feature_maps.append(x)
-        x = self.conv_post(x)
-        feature_maps.append(x)
-        return torch.flatten(x, 1), feature_maps
+        return _run_convs(x, self.convs, self.conv_post)
 
 
 class MultiPeriodDiscriminator(nn.Module):
