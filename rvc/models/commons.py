@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
+from torch import nn
 
 
 def get_padding(kernel_size: int, dilation: int = 1) -> int:
@@ -26,9 +29,7 @@ def slice_segments(x: torch.Tensor, starts: torch.Tensor, segment_size: int) -> 
     return torch.gather(x, -1, offsets)
 
 
-def rand_slice_segments(
-    x: torch.Tensor, lengths: torch.Tensor, segment_size: int
-) -> tuple[torch.Tensor, torch.Tensor]:
+def rand_slice_segments(x: torch.Tensor, lengths: torch.Tensor, segment_size: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Random window of `segment_size` frames per sample of `x` `[B, C, T]` within `lengths`: (slices, starts `[B]`)."""
     last_start = lengths - segment_size + 1
     starts = (torch.rand(x.size(0)).to(device=x.device) * last_start).to(dtype=torch.long)
@@ -40,3 +41,11 @@ def gated_activation(x: torch.Tensor, condition: torch.Tensor | None, channels: 
     if condition is not None:
         x = x + condition
     return torch.tanh(x[:, :channels]) * torch.sigmoid(x[:, channels:])
+
+
+def mean_of_branches(branches: Sequence[nn.Module], x: torch.Tensor) -> torch.Tensor:
+    """Mean of `branch(x)` over the parallel `branches` (HiFi-GAN's multi-receptive-field fusion). `[B, C, T]` -> same."""
+    total = branches[0](x)
+    for branch in branches[1:]:
+        total += branch(x)
+    return total.div_(len(branches))

@@ -14,8 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rvc.models.commons import get_padding, mean_of_branches
 from rvc.models.vocoders.sources import HarmonicSource
-from rvc.models.vocoders.upsampling import source_conv_geometry, source_strides, upsample_padding
+from rvc.models.vocoders.upsampling import source_conv, source_strides, upsample_conv
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 LRELU_SLOPE = 0.1
@@ -27,8 +28,7 @@ class MRFLayer(nn.Module):
     def __init__(self, channels: int, kernel_size: int, dilation: int) -> None:
         super().__init__()
         self.conv1 = weight_norm(
-            nn.Conv1d(channels, channels, kernel_size, padding=(kernel_size * dilation - dilation) // 2,
-                      dilation=dilation)
+            nn.Conv1d(channels, channels, kernel_size, padding=get_padding(kernel_size, dilation), dilation=dilation)
         )
         self.conv2 = weight_norm(nn.Conv1d(channels, channels, kernel_size, padding=kernel_size // 2))
 
@@ -82,7 +82,6 @@ class HiFiGANMRF(nn.Module):
     ) -> None:
         super().__init__()
         self.upp = math.prod(upsample_rates)
-        self.num_kernels = len(resblock_kernel_sizes)
         self.m_source = HarmonicSource(sr, harmonic_num)
         self.conv_pre = weight_norm(nn.Conv1d(initial_channel, upsample_initial_channel, 7, padding=3))
         self.upsamples = nn.ModuleList()
@@ -90,17 +89,14 @@ class HiFiGANMRF(nn.Module):
         self.mrfs = nn.ModuleList()
         strides = source_strides(upsample_rates)
         for i, (rate, kernel_size) in enumerate(zip(upsample_rates, upsample_kernel_sizes)):
-            channels_in = upsample_initial_channel // 2**i
             channels = upsample_initial_channel // 2 ** (i + 1)
-            padding, output_padding = upsample_padding(rate, kernel_size)
-            self.upsamples.append(weight_norm(nn.ConvTranspose1d(
-                channels_in, channels, kernel_size, rate, padding=padding, output_padding=output_padding
-            )))
-            source_kernel, source_padding = source_conv_geometry(strides[i])
-            self.noise_convs.append(nn.Conv1d(1, channels, source_kernel, strides[i], padding=source_padding))
-            self.mrfs.append(nn.ModuleList(
-                MRFBlock(channels, k, d) for k, d in zip(resblock_kernel_sizes, resblock_dilation_sizes)
-            ))
+            self.upsamples.append(
+                weight_norm(upsample_conv(upsample_initial_channel // 2**i, channels, rate, kernel_size))
+            )
+            self.noise_convs.append(source_conv(channels, strides[i]))
+            self.mrfs.append(
+                nn.ModuleList(MRFBlock(channels, k, d) for k, d in zip(resblock_kernel_sizes, resblock_dilation_sizes))
+            )
         self.conv_post = weight_norm(nn.Conv1d(channels, 1, 7, padding=3))
         if gin_channels:
             self.cond = nn.Conv1d(gin_channels, upsample_initial_channel, 1)
@@ -114,10 +110,7 @@ class HiFiGANMRF(nn.Module):
             x = x + self.cond(g)
         for upsample, noise_conv, blocks in zip(self.upsamples, self.noise_convs, self.mrfs):
             x = upsample(F.leaky_relu(x, LRELU_SLOPE, inplace=True)).add_(noise_conv(source))
-            total = blocks[0](x)
-            for block in blocks[1:]:
-                total.add_(block(x))
-            x = total.div_(self.num_kernels)
+            x = mean_of_branches(blocks, x)
         return torch.tanh(self.conv_post(F.leaky_relu(x, inplace=True)))
 
     def remove_weight_norm(self) -> None:

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rvc.models.commons import get_padding
+from rvc.models.commons import get_padding, mean_of_branches
 from rvc.models.vocoders.sources import SineSource
-from rvc.models.vocoders.upsampling import source_conv_geometry, source_strides, upsample_padding
+from rvc.models.vocoders.upsampling import source_conv, source_strides, upsample_conv
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 LRELU_SLOPE = 0.1
@@ -75,15 +75,7 @@ class HiFiGAN(nn.Module):
         channels = [upsample_initial_channel // 2 ** (i + 1) for i in range(len(upsample_rates))]
         self.ups = nn.ModuleList()
         for i, (rate, kernel_size) in enumerate(zip(upsample_rates, upsample_kernel_sizes)):
-            padding, output_padding = upsample_padding(rate, kernel_size)
-            conv = nn.ConvTranspose1d(
-                upsample_initial_channel // 2**i,
-                channels[i],
-                kernel_size,
-                rate,
-                padding=padding,
-                output_padding=output_padding,
-            )
+            conv = upsample_conv(upsample_initial_channel // 2**i, channels[i], rate, kernel_size)
             self.ups.append(weight_norm(conv, init_std=INIT_STD))
         self.resblocks = nn.ModuleList(
             ResBlock(stage_channels, kernel_size, tuple(dilations))
@@ -96,11 +88,7 @@ class HiFiGAN(nn.Module):
 
     def _stage_blocks(self, x: torch.Tensor, stage: int) -> torch.Tensor:
         """Mean of the stage's residual blocks applied to `x` `[B, C, T]`."""
-        blocks = self.resblocks[stage * self.num_kernels : (stage + 1) * self.num_kernels]
-        total = blocks[0](x)
-        for block in blocks[1:]:
-            total += block(x)
-        return total.div_(self.num_kernels)
+        return mean_of_branches(self.resblocks[stage * self.num_kernels : (stage + 1) * self.num_kernels], x)
 
     def _decode(self, x: torch.Tensor, g: torch.Tensor | None, source: torch.Tensor | None) -> torch.Tensor:
         """Shared body: `x` `[B, C, T]`, speaker `g`, excitation `source` `[B, 1, T*hop]` or None -> `[B, 1, T*hop]`."""
@@ -153,9 +141,7 @@ class HiFiGANNSF(HiFiGAN):
         self.m_source = SineSource(sr, harmonic_num=0)
         self.noise_convs = nn.ModuleList()
         for i, stride in enumerate(source_strides(upsample_rates)):
-            kernel_size, padding = source_conv_geometry(stride)
-            out_channels = upsample_initial_channel // 2 ** (i + 1)
-            self.noise_convs.append(nn.Conv1d(1, out_channels, kernel_size, stride=stride, padding=padding))
+            self.noise_convs.append(source_conv(upsample_initial_channel // 2 ** (i + 1), stride))
 
     def forward(self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
         """Latent `x` `[B, C, T]`, `f0` `[B, T]` Hz, speaker `g` `[B, gin, 1]` -> audio `[B, 1, T*hop]`."""

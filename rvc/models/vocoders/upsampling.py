@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from torch import nn
+
 
 def upsample_padding(rate: int, kernel_size: int) -> tuple[int, int]:
     """(padding, output_padding) of a stride-`rate` transposed conv that lengthens its input exactly `rate` times.
@@ -30,3 +32,17 @@ def source_conv_geometry(stride: int) -> tuple[int, int]:
         return 1, 0
     kernel_size = 2 * stride - stride % 2
     return kernel_size, (kernel_size - stride) // 2
+
+
+def upsample_conv(in_channels: int, out_channels: int, rate: int, kernel_size: int) -> nn.ConvTranspose1d:
+    """A stage's transposed conv: `[B, in_channels, T]` -> `[B, out_channels, T*rate]` (geometry of `upsample_padding`)."""
+    padding, output_padding = upsample_padding(rate, kernel_size)
+    return nn.ConvTranspose1d(
+        in_channels, out_channels, kernel_size, rate, padding=padding, output_padding=output_padding
+    )
+
+
+def source_conv(channels: int, stride: int) -> nn.Conv1d:
+    """A stage's source conv: excitation `[B, 1, L]` -> `[B, channels, L/stride]` (geometry of `source_conv_geometry`)."""
+    kernel_size, padding = source_conv_geometry(stride)
+    return nn.Conv1d(1, channels, kernel_size, stride, padding=padding)
