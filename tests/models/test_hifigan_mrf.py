@@ -10,12 +10,18 @@ import torch
 from rvc.models.vocoders.hifigan_mrf import HiFiGANMRF
 from rvc.models.vocoders.sources import HarmonicSource, harmonic_excitation
 from rvc.models.weight_norm import state_dict_to_disk
+from tests.models.vocoder_checks import (
+    HOP,
+    UPSAMPLE_KERNELS,
+    build_at_rate,
+    check_folded_weight_norm_gives_the_same_audio,
+    check_gradients_reach_every_parameter,
+    check_output_is_frames_times_hop,
+    model_cache,
+)
 
 # Per-rate geometry of the reference configs and the resulting kernel shapes (training.md §3.1, §3.4, §4.5).
-UPSAMPLE_RATES = {32000: [10, 8, 2, 2], 40000: [10, 10, 2, 2], 44100: [7, 7, 3, 3], 48000: [12, 10, 2, 2]}
-UPSAMPLE_KERNELS = {32000: [20, 16, 4, 4], 40000: [16, 16, 4, 4], 44100: [14, 14, 6, 6], 48000: [24, 20, 4, 4]}
 NOISE_CONV_KERNELS = {32000: [64, 8, 4, 1], 40000: [80, 8, 4, 1], 44100: [125, 17, 5, 1], 48000: [80, 8, 4, 1]}
-HOP = {32000: 320, 40000: 400, 44100: 441, 48000: 480}
 STAGE_IN = [512, 256, 128, 64]
 STAGE_OUT = [256, 128, 64, 32]
 MRF_KERNELS = [3, 7, 11]
@@ -52,38 +58,13 @@ def expected_keys(sr: int) -> dict[str, tuple[int, ...]]:
 
 
 def build(sr: int) -> HiFiGANMRF:
-    return HiFiGANMRF(
-        initial_channel=192,
-        resblock_kernel_sizes=MRF_KERNELS,
-        resblock_dilation_sizes=[[1, 3, 5]] * 3,
-        upsample_rates=UPSAMPLE_RATES[sr],
-        upsample_initial_channel=512,
-        upsample_kernel_sizes=UPSAMPLE_KERNELS[sr],
-        gin_channels=256,
-        sr=sr,
-    )
+    return build_at_rate(HiFiGANMRF, sr, MRF_KERNELS)
 
 
 @pytest.fixture(scope="module")
 def models():
     """One model per sample rate, built on first use and shared by the tests of this module."""
-    cache: dict[int, HiFiGANMRF] = {}
-
-    def get(sr: int) -> HiFiGANMRF:
-        if sr not in cache:
-            torch.manual_seed(0)
-            cache[sr] = build(sr)
-        return cache[sr]
-
-    return get
-
-
-def inputs(frames: int = 3) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    generator = torch.Generator().manual_seed(1)
-    x = torch.randn(2, 192, frames, generator=generator)
-    f0 = torch.tensor([[110.0, 220.0, 0.0], [0.0, 300.0, 450.0]])[:, :frames]
-    g = torch.randn(2, 256, 1, generator=generator)
-    return x, f0, g
+    return model_cache(build)
 
 
 @pytest.mark.parametrize("sr", sorted(HOP))
@@ -95,35 +76,17 @@ def test_state_dict_matches_reference_layout(models, sr):
 
 @pytest.mark.parametrize("sr", sorted(HOP))
 def test_output_is_frames_times_hop(models, sr):
-    model = models(sr)
-    with torch.no_grad():
-        audio = model.eval()(*inputs())
-    assert audio.shape == (2, 1, 3 * HOP[sr])
-    assert torch.isfinite(audio).all() and audio.abs().max() < 1
+    check_output_is_frames_times_hop(models(sr), sr)
 
 
 @pytest.mark.parametrize("sr", [40000, 44100])
 def test_gradients_reach_every_parameter(models, sr):
-    model = models(sr)
-    model.train().zero_grad()
-    model(*inputs()).square().mean().backward()
-    silent = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
-    assert silent == []
+    check_gradients_reach_every_parameter(models(sr))
 
 
 @pytest.mark.parametrize("sr", [44100])
 def test_folded_weight_norm_gives_the_same_audio(models, sr):
-    model = models(sr)
-    folded = build(sr).eval()
-    folded.load_state_dict(model.state_dict())
-    folded.remove_weight_norm()
-    assert not any("parametrizations" in key for key in folded.state_dict())
-    with torch.no_grad():
-        torch.manual_seed(5)
-        expected = model.eval()(*inputs())
-        torch.manual_seed(5)
-        actual = folded(*inputs())
-    torch.testing.assert_close(actual, expected, atol=1e-6, rtol=1e-5)
+    check_folded_weight_norm_gives_the_same_audio(models(sr), build(sr))
 
 
 def test_excitation_is_a_continuous_sine_with_harmonics(monkeypatch):

@@ -10,10 +10,15 @@ import torch
 from rvc.models.vocoders.refinegan import RefineGAN, detect_refinegan_layout, resample_down
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.weight_norm import state_dict_to_disk
+from tests.models.vocoder_checks import (
+    HOP,
+    build_at_rate,
+    check_folded_weight_norm_gives_the_same_audio,
+    check_gradients_reach_every_parameter,
+    check_output_is_frames_times_hop,
+    model_cache,
+)
 
-UPSAMPLE_RATES = {32000: [10, 8, 2, 2], 40000: [10, 10, 2, 2], 44100: [7, 7, 3, 3], 48000: [12, 10, 2, 2]}
-UPSAMPLE_KERNELS = {32000: [20, 16, 4, 4], 40000: [16, 16, 4, 4], 44100: [14, 14, 6, 6], 48000: [24, 20, 4, 4]}
-HOP = {32000: 320, 40000: 400, 44100: 441, 48000: 480}
 # (in, out) channels of each up-sampling stage's input conv, and the branch kernels (training.md §4.5).
 STAGES = [(640, 256), (320, 128), (160, 64), (80, 32)]
 BRANCH_KERNELS = [3, 7, 11]
@@ -55,38 +60,13 @@ def expected_keys() -> dict[str, tuple[int, ...]]:
 
 
 def build(sr: int) -> RefineGAN:
-    return RefineGAN(
-        initial_channel=192,
-        resblock_kernel_sizes=BRANCH_KERNELS,
-        resblock_dilation_sizes=[[1, 3, 5]] * 3,
-        upsample_rates=UPSAMPLE_RATES[sr],
-        upsample_initial_channel=512,
-        upsample_kernel_sizes=UPSAMPLE_KERNELS[sr],
-        gin_channels=256,
-        sr=sr,
-    )
+    return build_at_rate(RefineGAN, sr, BRANCH_KERNELS)
 
 
 @pytest.fixture(scope="module")
 def models():
     """One model per sample rate, built on first use and shared by the tests of this module."""
-    cache: dict[int, RefineGAN] = {}
-
-    def get(sr: int) -> RefineGAN:
-        if sr not in cache:
-            torch.manual_seed(0)
-            cache[sr] = build(sr)
-        return cache[sr]
-
-    return get
-
-
-def inputs(frames: int = 3) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    generator = torch.Generator().manual_seed(1)
-    x = torch.randn(2, 192, frames, generator=generator)
-    f0 = torch.tensor([[110.0, 220.0, 0.0], [0.0, 300.0, 450.0]])[:, :frames]
-    g = torch.randn(2, 256, 1, generator=generator)
-    return x, f0, g
+    return model_cache(build)
 
 
 @pytest.mark.parametrize("sr", sorted(HOP))
@@ -97,33 +77,16 @@ def test_state_dict_matches_applio_layout(models, sr):
 
 @pytest.mark.parametrize("sr", sorted(HOP))
 def test_output_is_frames_times_hop(models, sr):
-    with torch.no_grad():
-        audio = models(sr).eval()(*inputs())
-    assert audio.shape == (2, 1, 3 * HOP[sr])
-    assert torch.isfinite(audio).all() and audio.abs().max() < 1
+    check_output_is_frames_times_hop(models(sr), sr)
 
 
 @pytest.mark.parametrize("sr", [40000, 44100])
 def test_gradients_reach_every_parameter(models, sr):
-    model = models(sr)
-    model.train().zero_grad()
-    model(*inputs()).square().mean().backward()
-    silent = [name for name, p in model.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
-    assert silent == []
+    check_gradients_reach_every_parameter(models(sr))
 
 
 def test_folded_weight_norm_gives_the_same_audio(models):
-    model = models(44100)
-    folded = build(44100).eval()
-    folded.load_state_dict(model.state_dict())
-    folded.remove_weight_norm()
-    assert not any("parametrizations" in key for key in folded.state_dict())
-    with torch.no_grad():
-        torch.manual_seed(5)
-        expected = model.eval()(*inputs())
-        torch.manual_seed(5)
-        actual = folded(*inputs())
-    torch.testing.assert_close(actual, expected, atol=1e-6, rtol=1e-5)
+    check_folded_weight_norm_gives_the_same_audio(models(44100), build(44100))
 
 
 def test_initial_values_follow_applio(models):
