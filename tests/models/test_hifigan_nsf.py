@@ -24,13 +24,7 @@ GEOMETRY = {
 ALL_RATE_SETS = [(sr, version) for sr in SAMPLE_RATES for version in ("v2", "v1")]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny inputs run fastest on one intra-op thread, and several threads thrash on a busy shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def make(sample_rate: int, version: str = "v2", use_f0: bool = True, channels: int = 512, gin: int = 256):
@@ -56,7 +50,10 @@ def test_stage_geometry_matches_reference_table(sample_rate):
         rate, kernel, padding, output_padding, stride, noise_kernel, noise_padding = row
         up, noise = decoder.ups[stage], decoder.noise_convs[stage]
         assert (up.stride[0], up.kernel_size[0], up.padding[0], up.output_padding[0]) == (
-            rate, kernel, padding, output_padding
+            rate,
+            kernel,
+            padding,
+            output_padding,
         )
         assert (noise.stride[0], noise.kernel_size[0], noise.padding[0]) == (stride, noise_kernel, noise_padding)
 
@@ -185,13 +182,27 @@ def test_registry_names_and_errors():
     assert VOCODER_NAMES == ("HiFi-GAN", "MRF HiFi-GAN", "RefineGAN")
     with pytest.raises(RVCError, match="Unknown vocoder 'WaveNet'"):
         build_vocoder(
-            "WaveNet", initial_channel=192, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]],
-            upsample_rates=[2], upsample_initial_channel=4, upsample_kernel_sizes=[4], gin_channels=0, sr=16000,
+            "WaveNet",
+            initial_channel=192,
+            resblock_kernel_sizes=[3],
+            resblock_dilation_sizes=[[1]],
+            upsample_rates=[2],
+            upsample_initial_channel=4,
+            upsample_kernel_sizes=[4],
+            gin_channels=0,
+            sr=16000,
         )
     for name in ("MRF HiFi-GAN", "RefineGAN"):
         with pytest.raises(RVCError, match="needs pitch guidance"):
             build_vocoder(
-                name, initial_channel=192, resblock_kernel_sizes=[3], resblock_dilation_sizes=[[1]],
-                upsample_rates=[2], upsample_initial_channel=4, upsample_kernel_sizes=[4], gin_channels=0, sr=16000,
+                name,
+                initial_channel=192,
+                resblock_kernel_sizes=[3],
+                resblock_dilation_sizes=[[1]],
+                upsample_rates=[2],
+                upsample_initial_channel=4,
+                upsample_kernel_sizes=[4],
+                gin_channels=0,
+                sr=16000,
                 use_f0=False,
             )

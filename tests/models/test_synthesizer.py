@@ -76,13 +76,7 @@ DEC_NOISE_KERNELS = {
 COMBOS = [(sr, version, f0) for sr in SAMPLE_RATES for version in ("v2", "v1") for f0 in (True, False)]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny inputs run fastest on one intra-op thread, and several threads thrash on a busy shared machine."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _wn(prefix: str, shapes: list[tuple]) -> dict:
@@ -273,12 +267,18 @@ TINY = {
 
 
 @pytest.mark.parametrize("use_f0", [True, False], ids=["f0", "nof0"])
-@pytest.mark.parametrize(("sample_rate", "rates", "kernels"), [(40000, [10, 10, 2, 2], [16, 16, 4, 4]),
-                                                               (44100, [7, 7, 3, 3], [14, 14, 6, 6])])
+@pytest.mark.parametrize(
+    ("sample_rate", "rates", "kernels"),
+    [(40000, [10, 10, 2, 2], [16, 16, 4, 4]), (44100, [7, 7, 3, 3], [14, 14, 6, 6])],
+)
 def test_training_pass_reaches_every_parameter(sample_rate, rates, kernels, use_f0):
     torch.manual_seed(0)
     model = Synthesizer(
-        **TINY, upsample_rates=rates, upsample_kernel_sizes=kernels, sr=sample_rate, use_f0=use_f0,
+        **TINY,
+        upsample_rates=rates,
+        upsample_kernel_sizes=kernels,
+        sr=sample_rate,
+        use_f0=use_f0,
         text_enc_hidden_dim=12,
     ).train()
     for name, parameter in model.named_parameters():
@@ -312,14 +312,23 @@ def test_training_pass_reaches_every_parameter(sample_rate, rates, kernels, use_
 def test_whole_utterance_training_pass_when_not_randomized():
     torch.manual_seed(0)
     model = Synthesizer(
-        **TINY, upsample_rates=[7, 7, 3, 3], upsample_kernel_sizes=[14, 14, 6, 6], sr=44100, text_enc_hidden_dim=12,
+        **TINY,
+        upsample_rates=[7, 7, 3, 3],
+        upsample_kernel_sizes=[14, 14, 6, 6],
+        sr=44100,
+        text_enc_hidden_dim=12,
         randomized=False,
     )
     frames = 6
     lengths = torch.tensor([frames])
     y_hat, ids_slice, *_ = model(
-        torch.randn(1, frames, 12), lengths, torch.randint(1, 256, (1, frames)), torch.full((1, frames), 150.0),
-        torch.rand(1, 33, frames), lengths, torch.tensor([1]),
+        torch.randn(1, frames, 12),
+        lengths,
+        torch.randint(1, 256, (1, frames)),
+        torch.full((1, frames), 150.0),
+        torch.rand(1, 33, frames),
+        lengths,
+        torch.tensor([1]),
     )
     assert ids_slice is None
     assert y_hat.shape == (1, 1, frames * 441)
