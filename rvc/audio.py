@@ -32,6 +32,8 @@ _SOUNDFILE_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".mp3", ".ai
 _SOUNDFILE_WRITE = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
 _MP3_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
 _FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
+# Every ffmpeg call: never read the terminal, report errors only, overwrite the output file.
+_FFMPEG_QUIET = ("-nostdin", "-v", "error", "-y")
 FFMPEG_FIX = (
     "install ffmpeg (Linux: apt-get install ffmpeg, macOS: brew install ffmpeg, Windows: winget install ffmpeg) "
     "and make sure it is on PATH"
@@ -183,10 +185,7 @@ def _ffmpeg_decode(ffmpeg: str, path: Path) -> tuple[np.ndarray, int]:
     try:
         command = [
             ffmpeg,
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
+            *_FFMPEG_QUIET,
             "-i",
             str(path),
             "-vn",
@@ -224,10 +223,7 @@ def _ffmpeg_encode(target: Path, audio: np.ndarray, sample_rate: int, codec_args
     channels = 1 if audio.ndim == 1 else audio.shape[1]
     command = [
         ffmpeg,
-        "-nostdin",
-        "-v",
-        "error",
-        "-y",
+        *_FFMPEG_QUIET,
         "-f",
         "f32le",
         "-ar",
