@@ -37,6 +37,11 @@ def app_env(folder: Path) -> dict[str, str]:
     )
 
 
+def run_in_root(args: list[str], env: dict[str, str] | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
+    """Run `args` in the repository root with text output captured; a non-zero exit is the caller's to check."""
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
 def get(url: str) -> tuple[int, str]:
     """Status and body of a GET request."""
     with urllib.request.urlopen(url, timeout=5) as response:
@@ -93,9 +98,7 @@ def test_help_lists_the_options_without_importing_gradio():
         "try:\n    app.main(['--help'])\nexcept SystemExit as exit:\n    assert exit.code == 0\n"
         "print('gradio imported' if 'gradio' in sys.modules else 'gradio not imported')"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = run_in_root([sys.executable, "-c", code])
     assert result.returncode == 0, result.stderr
     for option in ("--host", "--port", "--share", "--no-browser"):
         assert option in result.stdout
@@ -104,9 +107,7 @@ def test_help_lists_the_options_without_importing_gradio():
 
 def test_importing_app_loads_no_heavy_package():
     code = "import sys, app; print(sorted(m for m in ('gradio', 'torch', 'numpy') if m in sys.modules))"
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
-    )
+    result = run_in_root([sys.executable, "-c", code])
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
@@ -114,15 +115,7 @@ def test_importing_app_loads_no_heavy_package():
 def test_building_the_page_imports_no_model_library(tmp_path):
     heavy = ("torch", "torchaudio", "librosa", "faiss", "scipy", "transformers", "onnxruntime", "pedalboard")
     code = f"import sys, app\napp.build_app('Soft')\nprint(sorted(m for m in {heavy!r} if m in sys.modules))"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=app_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = run_in_root([sys.executable, "-c", code], env=app_env(tmp_path), timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]", "tabs must import heavy libraries inside callbacks"
 
@@ -175,14 +168,8 @@ def test_binds_loopback_only_by_default(server):
 
 
 def test_busy_port_gives_a_clear_error(server, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "app.py", "--no-browser", "--port", str(server)],
-        cwd=ROOT,
-        env=app_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    result = run_in_root(
+        [sys.executable, "app.py", "--no-browser", "--port", str(server)], env=app_env(tmp_path), timeout=120
     )
     assert result.returncode == 1
     assert f"cannot serve on 127.0.0.1:{server}" in result.stderr
