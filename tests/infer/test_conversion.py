@@ -212,3 +212,13 @@ def test_missing_voice_and_input(installed, tmp_path):
     assert "not found" in one_line_error(
         lambda: convert(tmp_path / "none.wav", tmp_path / "o.wav", installed["voice"], **FAST)
     )
+
+
+def test_voice_without_pitch_converts_and_ignores_pitch_options(installed, tmp_path):
+    from tests.model_fixtures import save_random_voice
+
+    voice = save_random_voice(tmp_path / "nof0.pth", 32000, use_f0=False, vocoder_channels=32)
+    plain = convert(installed["speech"], tmp_path / "a.wav", voice, **FAST)
+    shifted = convert(installed["speech"], tmp_path / "b.wav", voice, **{**FAST, "pitch": 7, "f0_method": "rmvpe"})
+    assert "pitch" not in plain.timings
+    np.testing.assert_array_equal(read(plain.path)[0], read(shifted.path)[0])

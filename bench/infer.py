@@ -1,0 +1,140 @@
+"""Real-time factor of a whole conversion (`rvc.infer.convert`) per stage, at each output rate, warm and cold.
+
+    python bench/infer.py [--seconds 30] [--rates 32000 40000 44100 48000] [--f0-method rmvpe]
+                          [--device cpu] [--threads N] [--half] [--plain-vocoder]
+
+Models are real-size with random weights (speed does not depend on the values): a v2 HiFi-GAN voice per rate,
+a HuBERT-base embedder, RMVPE and a 768-d index of 20 000 vectors, all written to a temporary folder. The input
+is `--seconds` of synthetic speech at 44.1 kHz. "cold" is the first conversion of the process (models loaded
+from disk, first-call overheads); each "warm" line is a second conversion with everything loaded.
+RTF = processing seconds / audio seconds (below 1 is faster than real time). `--plain-vocoder` turns off the
+channels-last CPU convolutions to compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+STAGES = ("decode", "prepare", "pitch", "features", "retrieval", "synthesis", "postprocess", "write")
+
+
+def save_base_embedder(folder: Path) -> None:
+    """HuBERT base (768-d, 12 layers, random weights) plus `final_proj`, in the Hugging Face layout."""
+    import torch
+    import transformers
+
+    class HubertWithFinalProj(transformers.HubertModel):
+        def __init__(self, config):
+            super().__init__(config)
+            self.final_proj = torch.nn.Linear(config.hidden_size, config.classifier_proj_size)
+
+    torch.manual_seed(0)
+    model = HubertWithFinalProj(transformers.HubertConfig(classifier_proj_size=256)).eval()
+    model.save_pretrained(folder)
+
+
+def prepare(root: Path, rates: list[int], f0_method: str, seconds: float) -> tuple[Path, dict[int, Path], Path]:
+    """Write the input, the voices, the embedder, RMVPE and the index under `root`; (input, voices, index)."""
+    import numpy as np
+
+    from rvc import paths
+    from rvc.train.index import build_index, write_index
+    from tests.model_fixtures import save_random_rmvpe, save_random_voice
+    from tests.synthetic_speech import synth_speech, write_wav
+
+    save_base_embedder(paths.embedder_dir("contentvec"))
+    if "rmvpe" in f0_method:
+        save_random_rmvpe(paths.rmvpe_path())
+    voices = {rate: save_random_voice(root / "voices" / f"v2_{rate}.pth", rate) for rate in rates}
+    features = np.random.default_rng(0).standard_normal((20_000, 768)).astype(np.float32)
+    index = write_index(build_index(features), root / "voices" / "bench.index")
+    return write_wav(root / "input.wav", synth_speech(seconds, 44100).audio, 44100), voices, index
+
+
+def vocoder_timer(voice) -> list[float]:
+    """Hooks on the voice's vocoder that add each call's seconds to the returned one-item list."""
+    import torch
+
+    total = [0.0]
+    started = [0.0]
+
+    def before(_module, _inputs):
+        if voice.device.type == "cuda":
+            torch.cuda.synchronize()
+        started[0] = time.perf_counter()
+
+    def after(_module, _inputs, _output):
+        if voice.device.type == "cuda":
+            torch.cuda.synchronize()
+        total[0] += time.perf_counter() - started[0]
+
+    voice.model.dec.register_forward_pre_hook(before)
+    voice.model.dec.register_forward_hook(after)
+    return total
+
+
+def line(label: str, timings: dict[str, float], seconds: float, vocoder: float | None) -> str:
+    """One result row: RTF per stage and in total."""
+    stages = "  ".join(f"{stage} {timings.get(stage, 0.0) / seconds:.3f}" for stage in STAGES)
+    tail = f"  (vocoder {vocoder / seconds:.3f})" if vocoder is not None else ""
+    return f"{label:<12} total RTF {timings['total'] / seconds:.3f} = {timings['total']:.1f} s | {stages}{tail}"
+
+
+def main() -> None:
+    """Parse arguments, build the models, convert and print real-time factors."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--rates", type=int, nargs="+", default=[32000, 40000, 44100, 48000])
+    parser.add_argument("--f0-method", default="rmvpe")
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--half", action="store_true", help="float16 models (CUDA only)")
+    parser.add_argument("--plain-vocoder", action="store_true", help="no channels-last CPU convolutions")
+    args = parser.parse_args()
+    seconds = args.seconds
+
+    root = Path(tempfile.mkdtemp(prefix="rvc-bench-infer-"))
+    os.environ["RVC_WEIGHTS_DIR"] = str(root / "weights")
+    os.environ["RVC_LOGS_DIR"] = str(root / "logs")
+    import torch
+
+    from rvc.infer import cache, convert
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args.plain_vocoder:
+        cache.FAST_CONV_VOCODERS = ()
+    source, voices, index = prepare(root, args.rates, args.f0_method, seconds)
+    options = {
+        "f0_method": args.f0_method,
+        "device": args.device,
+        "half": args.half,
+        "seed": 0,
+        "index_path": str(index),
+        "index_rate": 0.75,
+        "protect": 0.33,
+        "rms_mix_rate": 0.25,
+    }
+    print(
+        f"{seconds:g} s input, pitch {args.f0_method}, device {args.device}{' fp16' if args.half else ''}, "
+        f"torch threads {torch.get_num_threads()}, vocoder {'plain' if args.plain_vocoder else 'channels-last'} "
+        "(RTF per stage; below 1 = faster than real time)"
+    )
+    for number, rate in enumerate(args.rates):
+        first = convert(source, root / f"out_{rate}.wav", voices[rate], **options)
+        if number == 0:
+            print(line("cold", first.timings, seconds, None) + f"  (load {first.timings['load']:.1f} s)")
+        clock = vocoder_timer(cache.MODELS.voice(voices[rate], cache.resolve_device(args.device), args.half))
+        warm = convert(source, root / f"out_{rate}.wav", voices[rate], **options)
+        print(line(f"warm {rate}", warm.timings, seconds, clock[0]))
+
+
+if __name__ == "__main__":
+    main()
