@@ -41,21 +41,20 @@ def fold_weight_norm(module: nn.Module) -> nn.Module:
 
 def state_dict_to_disk(state_dict: dict) -> dict:
     """Rename `…parametrizations.weight.original0/1` keys to the on-disk `…weight_g/weight_v` (order kept)."""
-    renamed = {}
-    for key, value in state_dict.items():
-        match = _IN_MEMORY.search(key)
-        if match:
-            key = key[: match.start()] + match.group(1) + _DISK_SUFFIX[match.group(2)]
-        renamed[key] = value
-    return renamed
+    return _rename_suffixes(state_dict, _IN_MEMORY, _DISK_SUFFIX)
 
 
 def state_dict_from_disk(state_dict: dict) -> dict:
     """Rename on-disk `…weight_g/weight_v` keys to the parametrization names; in-memory names pass unchanged."""
+    return _rename_suffixes(state_dict, _ON_DISK, _MEMORY_SUFFIX)
+
+
+def _rename_suffixes(state_dict: dict, pattern: re.Pattern, suffixes: dict[str, str]) -> dict:
+    """Copy of `state_dict` (order kept) with each key's `pattern` match replaced by `suffixes[its group 2]`."""
     renamed = {}
     for key, value in state_dict.items():
-        match = _ON_DISK.search(key)
+        match = pattern.search(key)
         if match:
-            key = key[: match.start()] + match.group(1) + _MEMORY_SUFFIX[match.group(2)]
+            key = key[: match.start()] + match.group(1) + suffixes[match.group(2)]
         renamed[key] = value
     return renamed
