@@ -22,6 +22,17 @@ GEOMETRY = {
     48000: [(12, 24, 6, 0, 40, 80, 20), (10, 20, 5, 0, 4, 8, 2), (2, 4, 1, 0, 2, 4, 1), (2, 4, 1, 0, 1, 1, 0)],
 }
 ALL_RATE_SETS = [(sr, version) for sr in SAMPLE_RATES for version in ("v2", "v1")]
+# A tiny geometry for the registry's error paths (they raise before any decoder is built).
+TINY_GEOMETRY = {
+    "initial_channel": 192,
+    "resblock_kernel_sizes": [3],
+    "resblock_dilation_sizes": [[1]],
+    "upsample_rates": [2],
+    "upsample_initial_channel": 4,
+    "upsample_kernel_sizes": [4],
+    "gin_channels": 0,
+    "sr": 16000,
+}
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -181,28 +192,7 @@ def test_gradients_reach_every_decoder_parameter(sample_rate, use_f0):
 def test_registry_names_and_errors():
     assert VOCODER_NAMES == ("HiFi-GAN", "MRF HiFi-GAN", "RefineGAN")
     with pytest.raises(RVCError, match="Unknown vocoder 'WaveNet'"):
-        build_vocoder(
-            "WaveNet",
-            initial_channel=192,
-            resblock_kernel_sizes=[3],
-            resblock_dilation_sizes=[[1]],
-            upsample_rates=[2],
-            upsample_initial_channel=4,
-            upsample_kernel_sizes=[4],
-            gin_channels=0,
-            sr=16000,
-        )
+        build_vocoder("WaveNet", **TINY_GEOMETRY)
     for name in ("MRF HiFi-GAN", "RefineGAN"):
         with pytest.raises(RVCError, match="needs pitch guidance"):
-            build_vocoder(
-                name,
-                initial_channel=192,
-                resblock_kernel_sizes=[3],
-                resblock_dilation_sizes=[[1]],
-                upsample_rates=[2],
-                upsample_initial_channel=4,
-                upsample_kernel_sizes=[4],
-                gin_channels=0,
-                sr=16000,
-                use_f0=False,
-            )
+            build_vocoder(name, **TINY_GEOMETRY, use_f0=False)
