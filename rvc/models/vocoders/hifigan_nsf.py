@@ -13,34 +13,14 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rvc.models.commons import get_padding, mean_of_branches
+from rvc.models.commons import mean_of_branches
+from rvc.models.vocoders.resblock import ResBlock
 from rvc.models.vocoders.sources import SineSource
 from rvc.models.vocoders.upsampling import source_conv, source_strides, upsample_conv
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 LRELU_SLOPE = 0.1
 INIT_STD = 0.01
-
-
-class ResBlock(nn.Module):
-    """HiFi-GAN residual block type "1": per dilation d, `x + conv2(lrelu(conv1_d(lrelu(x))))`. `[B, C, T]` -> same."""
-
-    def __init__(self, channels: int, kernel_size: int = 3, dilations: tuple[int, ...] = (1, 3, 5)) -> None:
-        super().__init__()
-        self.convs1 = nn.ModuleList(self._conv(channels, kernel_size, d) for d in dilations)
-        self.convs2 = nn.ModuleList(self._conv(channels, kernel_size, 1) for _ in dilations)
-
-    @staticmethod
-    def _conv(channels: int, kernel_size: int, dilation: int) -> nn.Module:
-        conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation, padding=get_padding(kernel_size, dilation))
-        return weight_norm(conv, init_std=INIT_STD)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """`[B, C, T]` -> `[B, C, T]`; the input tensor is left untouched."""
-        for conv1, conv2 in zip(self.convs1, self.convs2):
-            y = F.leaky_relu_(conv1(F.leaky_relu(x, LRELU_SLOPE)), LRELU_SLOPE)
-            x = conv2(y).add_(x)
-        return x
 
 
 class HiFiGAN(nn.Module):
@@ -78,7 +58,7 @@ class HiFiGAN(nn.Module):
             conv = upsample_conv(upsample_initial_channel // 2**i, channels[i], rate, kernel_size)
             self.ups.append(weight_norm(conv, init_std=INIT_STD))
         self.resblocks = nn.ModuleList(
-            ResBlock(stage_channels, kernel_size, tuple(dilations))
+            ResBlock(stage_channels, kernel_size, tuple(dilations), slope=LRELU_SLOPE, init_std=INIT_STD)
             for stage_channels in channels
             for kernel_size, dilations in zip(resblock_kernel_sizes, resblock_dilation_sizes)
         )

@@ -22,7 +22,7 @@ import torchaudio
 from torch import nn
 
 from rvc.errors import RVCError
-from rvc.models.commons import get_padding
+from rvc.models.vocoders.resblock import ResBlock
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
@@ -79,27 +79,6 @@ class AdaIN(nn.Module):
         return F.leaky_relu(noise.add_(x), LRELU_SLOPE, inplace=True)
 
 
-class ResBlock(nn.Module):
-    """Three residual units `x + c2(lrelu(c1(lrelu(x))))`, c1 dilated (1, 3, 5), c2 not. [B, C, T] -> [B, C, T]."""
-
-    def __init__(self, channels: int, kernel_size: int, dilations: tuple[int, ...] = (1, 3, 5)) -> None:
-        super().__init__()
-        self.convs1 = nn.ModuleList(
-            weight_norm(nn.Conv1d(channels, channels, kernel_size, dilation=d, padding=get_padding(kernel_size, d)))
-            for d in dilations
-        )
-        self.convs2 = nn.ModuleList(
-            weight_norm(nn.Conv1d(channels, channels, kernel_size, padding=get_padding(kernel_size))) for _ in dilations
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """[B, C, T] -> [B, C, T]."""
-        for conv1, conv2 in zip(self.convs1, self.convs2):
-            y = conv1(F.leaky_relu(x, LRELU_SLOPE))
-            x = conv2(F.leaky_relu(y, LRELU_SLOPE, inplace=True)).add_(x)
-        return x
-
-
 class ParallelResBlock(nn.Module):
     """Input conv, then the mean of `AdaIN → ResBlock(k, dilations) → AdaIN` branches, one per kernel size.
 
@@ -113,7 +92,11 @@ class ParallelResBlock(nn.Module):
         self.input_conv = nn.Conv1d(in_channels, out_channels, 7, padding=3)
         nn.init.normal_(self.input_conv.weight, 0.0, 0.01)
         self.blocks = nn.ModuleList(
-            nn.Sequential(AdaIN(out_channels), ResBlock(out_channels, k, tuple(d)), AdaIN(out_channels))
+            nn.Sequential(
+                AdaIN(out_channels),
+                ResBlock(out_channels, k, tuple(d), slope=LRELU_SLOPE, init_std=None),
+                AdaIN(out_channels),
+            )
             for k, d in zip(kernel_sizes, dilation_sizes)
         )
 
