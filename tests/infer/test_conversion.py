@@ -36,6 +36,7 @@ def test_wav_output_has_the_voice_rate_and_the_input_length(installed, tmp_path)
     [
         ("out.flac", {}, 32000),
         ("out.mp3", {}, 32000),
+        ("out.m4a", {"output_sr": 40000}, 44100),
         ("out.ogg", {"output_sr": 48000}, 48000),
         ("out", {"output_format": "flac", "output_sr": 44100}, 44100),
     ],
