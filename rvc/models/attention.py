@@ -25,24 +25,12 @@ class LayerNorm(nn.Module):
         return x.transpose(1, -1)
 
 
-def relative_to_absolute(x: torch.Tensor) -> torch.Tensor:
-    """Logits indexed by relative offset `[B, H, L, 2L-1]` -> by key position `[B, H, L, L]`.
-
-    Entry `[i, j]` of the result is entry `[i, j - i + L - 1]` of the input. Padding one column and re-reading the
-    flat buffer with a row stride of `2L - 1` shifts every row by one more step than the previous one.
-    """
-    batch, heads, length, _ = x.shape
-    flat = F.pad(x, (0, 1)).reshape(batch, heads, 2 * length * length)
-    flat = F.pad(flat, (0, length - 1))
-    return flat.reshape(batch, heads, length + 1, 2 * length - 1)[:, :, :length, length - 1 :]
-
-
-def absolute_to_relative(x: torch.Tensor) -> torch.Tensor:
-    """Weights indexed by key position `[B, H, L, L]` -> by relative offset `[B, H, L, 2L-1]` (inverse skew)."""
-    batch, heads, length, _ = x.shape
-    flat = F.pad(x, (0, length - 1)).reshape(batch, heads, length * (2 * length - 1))
-    flat = F.pad(flat, (length, 0))
-    return flat.reshape(batch, heads, length, 2 * length)[:, :, :, 1:]
+def relative_band(length: int, window: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """Key position of each (query, offset) pair `[L, 2W+1]` (clamped into range) and whether it exists."""
+    offsets = torch.arange(-window, window + 1, device=device)
+    columns = torch.arange(length, device=device).unsqueeze(1) + offsets
+    inside = (columns >= 0) & (columns < length)
+    return columns.clamp(0, length - 1), inside
 
 
 class RelativeMultiHeadAttention(nn.Module):
@@ -66,16 +54,12 @@ class RelativeMultiHeadAttention(nn.Module):
         for conv in (self.conv_q, self.conv_k, self.conv_v):
             nn.init.xavier_uniform_(conv.weight)
 
-    def _relative_embeddings(self, table: torch.Tensor, length: int) -> torch.Tensor:
-        """The `2L-1` rows of `table` `[1, 2W+1, D]` for offsets -(L-1)..L-1 (zero rows beyond the window)."""
-        pad = max(length - (self.window_size + 1), 0)
-        start = max(self.window_size + 1 - length, 0)
-        if pad:
-            table = F.pad(table, (0, 0, pad, pad))
-        return table[:, start : start + 2 * length - 1]
-
     def forward(self, x: torch.Tensor, attn_mask: torch.Tensor) -> torch.Tensor:
-        """Self-attention over `x` `[B, C, T]` with `attn_mask` `[B, 1, T, T]` (0 = blocked) -> `[B, C_out, T]`."""
+        """Self-attention over `x` `[B, C, T]` with `attn_mask` `[B, 1, T, T]` (0 = blocked) -> `[B, C_out, T]`.
+
+        The relative terms exist only within +-`window_size` of the diagonal, so they are computed for those
+        2W+1 offsets per query and scattered onto (or gathered from) the band: O(T*W) instead of O(T^2) work.
+        """
         batch, channels, length = x.shape
         shape = (batch, self.n_heads, self.k_channels, length)
         query = self.conv_q(x).view(shape).transpose(2, 3)
@@ -83,15 +67,16 @@ class RelativeMultiHeadAttention(nn.Module):
         value = self.conv_v(x).view(shape).transpose(2, 3)
 
         query = query / math.sqrt(self.k_channels)
-        scores = torch.matmul(query, key.transpose(-2, -1))
-        rel_keys = self._relative_embeddings(self.emb_rel_k, length)
-        scores = scores + relative_to_absolute(torch.matmul(query, rel_keys.unsqueeze(0).transpose(-2, -1)))
+        columns, inside = relative_band(length, self.window_size, x.device)
+        band_index = columns.expand(batch, self.n_heads, -1, -1)
+        relative_logits = torch.matmul(query, self.emb_rel_k[0].transpose(0, 1)) * inside
+        scores = torch.matmul(query, key.transpose(-2, -1)).scatter_add(-1, band_index, relative_logits)
         scores = scores.masked_fill(attn_mask == 0, -1e4)
         weights = self.drop(F.softmax(scores, dim=-1))
 
         output = torch.matmul(weights, value)
-        rel_values = self._relative_embeddings(self.emb_rel_v, length)
-        output = output + torch.matmul(absolute_to_relative(weights), rel_values.unsqueeze(0))
+        band_weights = weights.gather(-1, band_index) * inside
+        output = output + torch.matmul(band_weights, self.emb_rel_v[0])
         return self.conv_o(output.transpose(2, 3).reshape(batch, channels, length))
 
 
