@@ -145,7 +145,7 @@ def start_training(options: TrainOptions) -> TrainingJob:
             f"run {options.name!r} is already training; stop it first (Stop button or "
             f"`python -m rvc train --name {options.name} --stop`)"
         )
-    options_file = layout.root / "train_options.json"
+    options_file = layout.train_options
     _write_atomic(options_file, options.to_json())
     job = start_job(training_command(options_file), _train_pid_file(options.name), _train_log_file(options.name))
     return TrainingJob(
@@ -166,7 +166,7 @@ def stop_training(name: str, grace: float = STOP_GRACE_SECONDS) -> bool:
 
 def read_progress(name: str) -> dict | None:
     """The trainer's `progress.json` of run `name`, or None before it wrote one."""
-    path = RunLayout.named(name).root / "progress.json"
+    path = RunLayout.named(name).progress
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -198,11 +198,11 @@ def start_tensorboard(name: str) -> str:
 
 
 def _train_pid_file(name: str) -> Path:
-    return RunLayout.named(name).root / "train.pid"
+    return RunLayout.named(name).train_pid
 
 
 def _train_log_file(name: str) -> Path:
-    return RunLayout.named(name).root / "train.log"
+    return RunLayout.named(name).train_log
 
 
 def _new_group_flags() -> dict:

@@ -105,11 +105,7 @@ def save_preset(preset: str, name: str, *values) -> tuple[str, dict]:
         if not preset or "/" in preset or "\\" in preset or preset.startswith("."):
             raise RVCError("enter a preset name (a plain file name without slashes)")
         options = options_from_ui(name or "preset", dict(zip(UI_KEYS, values, strict=True)))
-        path = PRESETS_DIR / f"{preset}.json"
-        PRESETS_DIR.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(options.to_json(), encoding="utf-8")
-        os.replace(temporary, path)
+        path = options.save(PRESETS_DIR / f"{preset}.json")
     except (RVCError, OSError) as error:
         return f"❌ Preset not saved: {error}", gr.update()
     return f"✅ Preset saved: `{path}`", gr.update(choices=list_presets(), value=preset)
@@ -145,7 +141,7 @@ def resume_training(name: str) -> tuple[str, gr.Timer]:
     """Start the run again with the options it was last started with; the trainer resumes from its checkpoint."""
     try:
         name = _run_name(name)
-        saved = RunLayout.named(name).root / "train_options.json"
+        saved = RunLayout.named(name).train_options
         if not saved.is_file():
             raise RVCError(f"run {name!r} was never started here ({saved} is missing); press Start training")
         job = jobs.start_training(TrainOptions.load(saved, name=name))

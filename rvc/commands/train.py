@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
     notice = pretrained_notice(options)
     if notice:
         print(f"warning: {notice}", file=sys.stderr)
-    log_start = _size(RunLayout.named(options.name).root / "train.log")
+    log_start = _size(RunLayout.named(options.name).train_log)
     job = jobs.start_training(options)
     print(f"training {options.name!r} started (pid {job.pid}); log: {job.log_file}", flush=True)
     if args.detach:

@@ -66,6 +66,24 @@ class RunLayout:
         return self.root / "model_info.json"
 
     @property
+    def train_options(self) -> Path:
+        """The options the training process runs with (`TrainOptions` as JSON)."""
+        return self.root / "train_options.json"
+
+    @property
+    def train_pid(self) -> Path:
+        return self.root / "train.pid"
+
+    @property
+    def train_log(self) -> Path:
+        return self.root / "train.log"
+
+    @property
+    def progress(self) -> Path:
+        """Live training progress for the UI (written by the trainer)."""
+        return self.root / "progress.json"
+
+    @property
     def eval_dir(self) -> Path:
         """TensorBoard event files."""
         return self.root / "eval"

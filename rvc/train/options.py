@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -126,10 +127,12 @@ class TrainOptions:
         return cls(**data)
 
     def save(self, path: Path) -> Path:
-        """Write the options as a JSON preset."""
+        """Write the options as a JSON preset, atomically (temp file + rename)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(self.to_json(), encoding="utf-8")
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(self.to_json(), encoding="utf-8")
+        os.replace(temporary, path)
         return path
 
     @classmethod

@@ -436,7 +436,7 @@ class Trainer:
         if not self.is_main:
             return
         _write_json_atomic(
-            self.layout.root / "progress.json",
+            self.layout.progress,
             {
                 "status": status,
                 "epoch": epoch,
@@ -487,7 +487,7 @@ class Trainer:
             self.writer = SummaryWriter(log_dir=str(self.layout.eval_dir))
             if self.precision.note:
                 self.log(f"warning: {self.precision.note}")
-        progress_path = self.layout.root / "progress.json"
+        progress_path = self.layout.progress
         history = []
         if self.is_main and progress_path.is_file() and self.start_epoch > 1:
             history = [
@@ -608,7 +608,7 @@ def main(argv: list[str] | None = None) -> int:
 def _record_failure(layout: RunLayout | None, message: str) -> None:
     """Tell the UI (through progress.json) that the run ended with `message`."""
     if layout is not None and layout.root.is_dir():
-        _write_json_atomic(layout.root / "progress.json", {"status": "failed", "message": message})
+        _write_json_atomic(layout.progress, {"status": "failed", "message": message})
 
 
 if __name__ == "__main__":
