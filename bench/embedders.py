@@ -55,7 +55,9 @@ def main() -> None:
     for version in ("v2", "v1"):
         seconds = best_time(embedder, wav, version, args.repeats)
         frames = embedder.num_frames(wav.shape[-1])
-        print(f"  {version}: {seconds * 1000:8.1f} ms  ({frames} frames, {seconds / args.seconds * 1000:.1f} ms per s of audio)")
+        print(
+            f"  {version}: {seconds * 1000:8.1f} ms  ({frames} frames, {seconds / args.seconds * 1000:.1f} ms per s of audio)"
+        )
 
 
 if __name__ == "__main__":

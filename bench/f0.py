@@ -65,17 +65,23 @@ def main() -> None:
         real_rmvpe = paths.rmvpe_path().is_file()
         if any("rmvpe" in validate_method(method) for method in methods) and not real_rmvpe:
             random_rmvpe_weights(Path(scratch))
-        print(f"{args.seconds:g} s of 16 kHz audio, device {args.device}, torch threads {torch.get_num_threads()}, "
-              f"RMVPE weights {'real' if real_rmvpe else 'random'}")
+        print(
+            f"{args.seconds:g} s of 16 kHz audio, device {args.device}, torch threads {torch.get_num_threads()}, "
+            f"RMVPE weights {'real' if real_rmvpe else 'random'}"
+        )
         print(f"{'method':<24}{'load s':>8}{'first ms/s':>12}{'steady ms/s':>13}{'voiced %':>10}")
         for method in methods:
             load = sum(timed(lambda part=part: MODELS.get(part, args.device))[0] for part in validate_method(method))
             first, f0 = timed(lambda method=method: extract_f0(audio, method, device=args.device))
-            steady = min(timed(lambda method=method: extract_f0(audio, method, device=args.device))[0]
-                         for _ in range(max(args.repeats, 1)))
+            steady = min(
+                timed(lambda method=method: extract_f0(audio, method, device=args.device))[0]
+                for _ in range(max(args.repeats, 1))
+            )
             voiced = 100 * float((f0 > 0).mean())
-            print(f"{method:<24}{load:8.2f}{1000 * first / args.seconds:12.1f}"
-                  f"{1000 * steady / args.seconds:13.1f}{voiced:10.1f}")
+            print(
+                f"{method:<24}{load:8.2f}{1000 * first / args.seconds:12.1f}"
+                f"{1000 * steady / args.seconds:13.1f}{voiced:10.1f}"
+            )
         MODELS.clear()
 
 

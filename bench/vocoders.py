@@ -61,11 +61,21 @@ def main() -> None:
     print(f"{'vocoder':14} {'weight norm':>12} {'folded':>9} {'RTF':>8} {'max |diff|':>11}")
     for name in VOCODER_NAMES:
         torch.manual_seed(0)
-        vocoder = build_vocoder(
-            name, initial_channel=inter, resblock_kernel_sizes=kernels, resblock_dilation_sizes=dilations,
-            upsample_rates=rates, upsample_initial_channel=initial, upsample_kernel_sizes=up_kernels,
-            gin_channels=gin, sr=sr,
-        ).to(args.device, dtype).eval()
+        vocoder = (
+            build_vocoder(
+                name,
+                initial_channel=inter,
+                resblock_kernel_sizes=kernels,
+                resblock_dilation_sizes=dilations,
+                upsample_rates=rates,
+                upsample_initial_channel=initial,
+                upsample_kernel_sizes=up_kernels,
+                gin_channels=gin,
+                sr=sr,
+            )
+            .to(args.device, dtype)
+            .eval()
+        )
         with_norm, reference = best_time(vocoder, (x, f0, g), args.repeats, args.device)
         vocoder.remove_weight_norm()
         folded, audio = best_time(vocoder, (x, f0, g), args.repeats, args.device)

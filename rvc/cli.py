@@ -17,7 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "doctor": ("rvc.commands.doctor", "report Python/torch/device and which prerequisites are present"),
     "info": ("rvc.commands.info", "show a voice file's sample rate, version, vocoder, f0, training and size"),
     "download": ("rvc.commands.download", "download embedders, rmvpe.pt and pretrained models (resumable, verified)"),
-    "preprocess": ("rvc.commands.preprocess", "slice a dataset folder into a training run (silence cuts, filters, 16 kHz copies)"),
+    "preprocess": (
+        "rvc.commands.preprocess",
+        "slice a dataset folder into a training run (silence cuts, filters, 16 kHz copies)",
+    ),
     "extract": ("rvc.commands.extract", "pitch and content features of a preprocessed run, then its filelist"),
     "index": ("rvc.commands.index", "build the faiss retrieval index of a run from its features"),
     "infer": ("rvc.commands.infer", "convert an audio file with a voice (pitch, index, effects, any format)"),
@@ -28,7 +31,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser; each subcommand's own arguments are added lazily."""
-    parser = argparse.ArgumentParser(prog="python -m rvc", description="RVC Studio: voice conversion from the command line.")
+    parser = argparse.ArgumentParser(
+        prog="python -m rvc", description="RVC Studio: voice conversion from the command line."
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
         sub.add_parser(name, help=help_text, add_help=False)

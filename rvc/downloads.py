@@ -210,11 +210,15 @@ def download_file(
             if range_total == offset:
                 return _finish(part, target, url, expected_size, sha256)
             part.unlink(missing_ok=True)
-            return download_file(url, target, expected_size=expected_size, sha256=sha256, progress=progress, timeout=timeout)
+            return download_file(
+                url, target, expected_size=expected_size, sha256=sha256, progress=progress, timeout=timeout
+            )
         if response.status_code == 206:
             if start != offset and offset:
                 part.unlink(missing_ok=True)
-                return download_file(url, target, expected_size=expected_size, sha256=sha256, progress=progress, timeout=timeout)
+                return download_file(
+                    url, target, expected_size=expected_size, sha256=sha256, progress=progress, timeout=timeout
+                )
             if start != offset:
                 raise RVCError(f"{url} answered a whole-file request with a partial reply; {_by_hand(url, target)}")
             total = range_total

@@ -75,9 +75,7 @@ def find_voices(root: Path | None = None) -> list[Path]:
     root = logs_dir() if root is None else root
     if not root.is_dir():
         return []
-    return sorted(
-        path for path in root.rglob("*.pth") if path.is_file() and not path.name.startswith(("G_", "D_"))
-    )
+    return sorted(path for path in root.rglob("*.pth") if path.is_file() and not path.name.startswith(("G_", "D_")))
 
 
 def find_indexes(root: Path | None = None) -> list[Path]:

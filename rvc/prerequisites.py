@@ -76,7 +76,11 @@ class Prerequisite:
         if self.group == "embedder":
             return paths.embedder_dir(self.local_parts[0]).joinpath(*self.local_parts[1:])
         if self.group == "predictor":
-            return paths.rmvpe_path() if self.local_parts == ("rmvpe.pt",) else paths.predictors_dir() / self.local_parts[0]
+            return (
+                paths.rmvpe_path()
+                if self.local_parts == ("rmvpe.pt",)
+                else paths.predictors_dir() / self.local_parts[0]
+            )
         return paths.pretrained_dir().joinpath(*self.local_parts)
 
     @property
@@ -103,8 +107,7 @@ class PrerequisiteStatus:
 def fix_for(item: Prerequisite) -> str:
     """One-line instruction: the download command, or where to put the file by hand."""
     return (
-        f"run `python -m rvc download {item.download_args}` "
-        f"or download {item.url} by hand and save it as {item.path}"
+        f"run `python -m rvc download {item.download_args}` or download {item.url} by hand and save it as {item.path}"
     )
 
 
@@ -240,9 +243,7 @@ def catalogue() -> list[Prerequisite]:
         items += [item for item in embedder_items(name) if item.name not in seen]
     for (vocoder, version, use_f0), (_folder, rates) in _PUBLIC_PRETRAINED.items():
         for sample_rate in rates:
-            items += [
-                item for item in pretrained_items(sample_rate, vocoder, version, use_f0) if item.name not in seen
-            ]
+            items += [item for item in pretrained_items(sample_rate, vocoder, version, use_f0) if item.name not in seen]
     return items
 
 

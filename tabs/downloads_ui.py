@@ -80,7 +80,11 @@ def pretrained_availability(sample_rate: int, vocoder: str, version: str, use_f0
 
 
 def download_pretrained(
-    sample_rate: int, vocoder: str, version: str, use_f0: bool, progress: gr.Progress = gr.Progress()  # noqa: B008
+    sample_rate: int,
+    vocoder: str,
+    version: str,
+    use_f0: bool,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
 ) -> str:
     """Fetch the pretrained G/D pair for the choice, or explain that none exists."""
     items = pretrained_items(int(sample_rate), vocoder, version, bool(use_f0))

@@ -58,9 +58,7 @@ def save_random_voice(
     config = inference_config_list(load_config(sample_rate, version))
     if vocoder_channels is not None:
         config[13] = vocoder_channels
-    model = Synthesizer(
-        *config, use_f0=use_f0, text_enc_hidden_dim=768 if version == "v2" else 256, vocoder=vocoder
-    )
+    model = Synthesizer(*config, use_f0=use_f0, text_enc_hidden_dim=768 if version == "v2" else 256, vocoder=vocoder)
     return save_voice(path, model.state_dict(), config, model_name=Path(path).stem)
 
 

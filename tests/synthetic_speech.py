@@ -110,7 +110,9 @@ def synth_speech(duration: float = 2.0, sample_rate: int = 16000, speaker: int =
     for start, end in _segments(duration, rng):
         inside = (t >= start) & (t < end)
         voiced |= inside
-        envelope[inside] = np.minimum.reduce([np.ones(inside.sum()), (t[inside] - start) / ramp, (end - t[inside]) / ramp])
+        envelope[inside] = np.minimum.reduce(
+            [np.ones(inside.sum()), (t[inside] - start) / ramp, (end - t[inside]) / ramp]
+        )
     f0_samples = np.where(voiced, contour, 0.0)
     speech = _formant_filter(_glottal_source(f0_samples, sample_rate) * envelope, sample_rate, voice.formants)
     peak = np.abs(speech).max()
@@ -133,7 +135,12 @@ def write_wav(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: st
 
 
 def make_dataset(
-    folder: str | Path, n_clips: int = 4, duration: float = 3.0, sample_rate: int = 40000, speakers: int = 1, seed: int = 0
+    folder: str | Path,
+    n_clips: int = 4,
+    duration: float = 3.0,
+    sample_rate: int = 40000,
+    speakers: int = 1,
+    seed: int = 0,
 ) -> list[Path]:
     """A dataset folder of `n_clips` wav clips per speaker.
 

@@ -32,7 +32,10 @@ def test_plain_download_verifies_and_reports_progress(server, tmp_path):
     target = tmp_path / "out" / "rmvpe.pt"
     seen = []
     result = downloads.download_file(
-        server.url("rmvpe.pt"), target, expected_size=len(PAYLOAD), sha256=sha(PAYLOAD),
+        server.url("rmvpe.pt"),
+        target,
+        expected_size=len(PAYLOAD),
+        sha256=sha(PAYLOAD),
         progress=lambda done, total: seen.append((done, total)),
     )
     assert result == target
@@ -152,7 +155,9 @@ def test_disk_full_deletes_part_and_says_so(server, tmp_path, monkeypatch):
 
 
 def test_too_little_free_space_fails_before_writing(server, tmp_path, monkeypatch):
-    monkeypatch.setattr(downloads.shutil, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=10**9, free=1000))
+    monkeypatch.setattr(
+        downloads.shutil, "disk_usage", lambda path: SimpleNamespace(total=10**9, used=10**9, free=1000)
+    )
     target = tmp_path / "rmvpe.pt"
     with pytest.raises(RVCError, match=r"not enough disk space for rmvpe.pt .*needs 0.3 MB, 0.0 MB free"):
         downloads.download_file(server.url("rmvpe.pt"), target)

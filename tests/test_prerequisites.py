@@ -95,17 +95,32 @@ def test_unknown_vocoder_is_a_user_error():
 
 def test_cli_help_documents_layout():
     result = subprocess.run(
-        [sys.executable, "-m", "rvc", "download", "--help"], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "rvc", "download", "--help"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    for text in ("embedders/<name>/config.json", "predictors/rmvpe.pt", "pretrained/hifi-gan/f0G40k.pth",
-                 "from scratch", prerequisites.BASE_URL_ENV):
+    for text in (
+        "embedders/<name>/config.json",
+        "predictors/rmvpe.pt",
+        "pretrained/hifi-gan/f0G40k.pth",
+        "from scratch",
+        prerequisites.BASE_URL_ENV,
+    ):
         assert text in result.stdout
 
 
 def test_cli_list_shows_state_and_paths(isolated_paths):
     result = subprocess.run(
-        [sys.executable, "-m", "rvc", "download", "--list"], check=False, cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "rvc", "download", "--list"],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert f"[missing] {'rmvpe.pt':40s} {isolated_paths / 'weights' / 'predictors' / 'rmvpe.pt'}" in result.stdout

@@ -54,7 +54,10 @@ def test_deterministic_and_dataset(tmp_path):
     assert np.array_equal(a.audio, b.audio) and np.array_equal(a.f0, b.f0)
     paths = make_dataset(tmp_path / "data", n_clips=2, duration=1.0, sample_rate=40000, speakers=2)
     assert [p.relative_to(tmp_path / "data").as_posix() for p in paths] == [
-        "speaker0/clip00.wav", "speaker0/clip01.wav", "speaker1/clip00.wav", "speaker1/clip01.wav"
+        "speaker0/clip00.wav",
+        "speaker0/clip01.wav",
+        "speaker1/clip00.wav",
+        "speaker1/clip01.wav",
     ]
     info = sf.info(paths[0])
     assert info.samplerate == 40000 and info.frames == 40000 and info.channels == 1

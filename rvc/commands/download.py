@@ -42,22 +42,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.epilog = _epilog()
     parser.add_argument(
-        "--all", action="store_true",
+        "--all",
+        action="store_true",
         help="every missing essential file: ContentVec, rmvpe.pt, HiFi-GAN v2 pitch pretrained at 32/40/48 kHz "
         "(the default when nothing else is selected)",
     )
     parser.add_argument(
-        "--embedder", action="append", default=[], metavar="NAME", choices=list(prerequisites.EMBEDDERS),
+        "--embedder",
+        action="append",
+        default=[],
+        metavar="NAME",
+        choices=list(prerequisites.EMBEDDERS),
         help=f"a built-in content embedder (repeatable): {', '.join(prerequisites.EMBEDDERS)}",
     )
     parser.add_argument("--rmvpe", action="store_true", help="the RMVPE pitch predictor (predictors/rmvpe.pt)")
     parser.add_argument("--pretrained", action="store_true", help="a pretrained G/D pair for training")
     parser.add_argument(
-        "--sample-rate", type=int, metavar="SR",
+        "--sample-rate",
+        type=int,
+        metavar="SR",
         help="with --pretrained: 32000, 40000 or 48000 (default: every rate that has one)",
     )
     parser.add_argument(
-        "--vocoder", default="HiFi-GAN", metavar="V",
+        "--vocoder",
+        default="HiFi-GAN",
+        metavar="V",
         help="with --pretrained: hifi-gan (default), mrf-hifi-gan or refinegan",
     )
     parser.add_argument("--version", default="v2", choices=("v2", "v1"), help="with --pretrained: model version")

@@ -286,9 +286,7 @@ def _conv_layer_spec(text: Any, path: Path) -> list[tuple[int, int, int]]:
         raise RVCError(f"{path}: cannot read its conv_feature_layers {str(text)[:80]!r} ({error}).") from None
 
 
-def _rename(
-    raw: dict[str, Any], rules: tuple[tuple[str, str], ...], path: Path
-) -> dict[str, torch.Tensor]:
+def _rename(raw: dict[str, Any], rules: tuple[tuple[str, str], ...], path: Path) -> dict[str, torch.Tensor]:
     """Our parameter names for a checkpoint's state dict; the weight-normed positional conv is folded."""
     state: dict[str, torch.Tensor] = {}
     unknown = []
@@ -348,7 +346,9 @@ def _config_from_weights(state: dict[str, torch.Tensor], options: dict[str, Any]
     required = ("extractor.0.conv.weight", "feature_proj.weight", "pos_conv.conv.weight", "layers.0.ffn_in.weight")
     missing = [key for key in required if key not in state]
     if missing:
-        raise RVCError(f"{path} lacks HuBERT weights ({', '.join(missing)}); it is not a supported embedder checkpoint.")
+        raise RVCError(
+            f"{path} lacks HuBERT weights ({', '.join(missing)}); it is not a supported embedder checkpoint."
+        )
     num_convs = _count(state, "extractor.{}.conv.weight")
     try:
         strides = [int(stride) for stride in options["strides"]]

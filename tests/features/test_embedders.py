@@ -279,7 +279,9 @@ def test_fairseq_checkpoint_with_config_objects_loads_without_running_them(
 
 def test_fairseq_args_namespace_supplies_the_architecture(reference, tmp_path, wav, expected):
     # 4 heads come only from `args`: with the default 12 the 32-wide model could not be built.
-    args = argparse.Namespace(encoder_attention_heads=4, conv_feature_layers=FAIRSEQ_CONV_LAYERS, layer_norm_first=False)
+    args = argparse.Namespace(
+        encoder_attention_heads=4, conv_feature_layers=FAIRSEQ_CONV_LAYERS, layer_norm_first=False
+    )
     path = tmp_path / "hubert_base.pt"
     torch.save({"args": args, "model": fairseq_model_state(reference)}, path)
     assert_matches(load_embedder(path), wav, expected)
@@ -381,8 +383,10 @@ def test_malicious_pickle_is_refused_and_never_runs(reference, hf_folder, tmp_pa
         state["encoder.layer_norm.weight"] = Payload(marker)
         torch.save(state, folder / "pytorch_model.bin")
     else:
-        torch.save({"cfg": plain_cfg(), "model": fairseq_model_state(reference), "extra": Payload(marker)},
-                   folder / "hubert_base.pt")
+        torch.save(
+            {"cfg": plain_cfg(), "model": fairseq_model_state(reference), "extra": Payload(marker)},
+            folder / "hubert_base.pt",
+        )
     with pytest.raises(RVCError, match="may contain code"):
         load_embedder(folder)
     assert not marker.exists()
@@ -410,7 +414,9 @@ def test_bad_version_and_too_short_audio(hf_folder):
 def test_import_rvc_features_does_not_import_torch():
     code = "import sys, rvc.features; assert 'torch' not in sys.modules; print(rvc.features.load_embedder.__name__)"
     root = Path(__file__).resolve().parents[2]
-    done = subprocess.run([sys.executable, "-c", code], check=False, cwd=root, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, cwd=root, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "load_embedder"
 

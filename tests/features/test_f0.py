@@ -307,8 +307,16 @@ def test_rmvpe_log_mel_matches_librosa():
     audio = np.random.default_rng(0).standard_normal(4000).astype(np.float32) * 0.1
     ours = LogMel()(torch.from_numpy(audio)[None], 160)[0].numpy()
     mel = librosa.feature.melspectrogram(
-        y=audio, sr=16000, n_fft=1024, hop_length=160, pad_mode="reflect", power=1.0,
-        n_mels=128, fmin=30, fmax=8000, htk=True
+        y=audio,
+        sr=16000,
+        n_fft=1024,
+        hop_length=160,
+        pad_mode="reflect",
+        power=1.0,
+        n_mels=128,
+        fmin=30,
+        fmax=8000,
+        htk=True,
     )
     assert ours.shape == (128, 4000 // 160 + 1)
     np.testing.assert_allclose(ours, np.log(np.maximum(mel, 1e-5)), atol=1e-3)

@@ -88,8 +88,26 @@ def test_load_config_returns_independent_copies():
 
 
 def test_inference_config_list_is_reference_order_for_40k():
-    expected = [1025, 32, 192, 192, 768, 2, 6, 3, 0, "1", [3, 7, 11], [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
-                [10, 10, 2, 2], 512, [16, 16, 4, 4], 109, 256, 40000]
+    expected = [
+        1025,
+        32,
+        192,
+        192,
+        768,
+        2,
+        6,
+        3,
+        0,
+        "1",
+        [3, 7, 11],
+        [[1, 3, 5], [1, 3, 5], [1, 3, 5]],
+        [10, 10, 2, 2],
+        512,
+        [16, 16, 4, 4],
+        109,
+        256,
+        40000,
+    ]
     assert inference_config_list(load_config(40000)) == expected
 
 
