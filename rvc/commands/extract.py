@@ -6,10 +6,9 @@ import argparse
 import sys
 
 from rvc.errors import RVCError
+from rvc.prerequisites import DEFAULT_EMBEDDER, EMBEDDERS
 from rvc.train.layout import RunLayout
 from rvc.train.run_info import read_model_info
-
-EMBEDDERS = ("contentvec", "spin", "spin-v2", "chinese-hubert-base", "japanese-hubert-base", "korean-hubert-base")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--hop", type=int, default=160, help="pitch analysis hop in 16 kHz samples (default 160)")
     parser.add_argument(
-        "--embedder", default="contentvec", help=f"content embedder: {', '.join(EMBEDDERS)}, or a custom folder"
+        "--embedder",
+        default=DEFAULT_EMBEDDER,
+        help=f"content embedder: {', '.join(EMBEDDERS)} (default {DEFAULT_EMBEDDER}), or a custom folder",
     )
     parser.add_argument("--version", choices=("v2", "v1"), default="v2", help="voice version (v2: 768-d features)")
     parser.add_argument("--no-f0", action="store_true", help="train a voice without pitch guidance")
