@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 
 import gradio as gr
 
+from rvc.configs import SAMPLE_RATES
 from rvc.errors import RVCError
 from rvc.prerequisites import (
     DEFAULT_EMBEDDER,
@@ -20,7 +21,6 @@ from rvc.prerequisites import (
     rmvpe_items,
 )
 
-SAMPLE_RATES = (32000, 40000, 44100, 48000)
 _PROGRESS_STEP = 0.01  # report at most every 1% of a file, so the page is not flooded with updates
 
 

@@ -151,3 +151,10 @@ def test_cli_download_errors_are_one_line(monkeypatch, capsys):
         monkeypatch.setenv(prerequisites.BASE_URL_ENV, server.base_url)
         assert cli.main(["download"]) == 1  # no selection means the essentials, starting with ContentVec
         assert "embedders/contentvec/config.json was not found (HTTP 404)" in capsys.readouterr().err
+
+
+def test_cli_refuses_an_unsupported_sample_rate(capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["download", "--pretrained", "--sample-rate", "22050"])
+    assert caught.value.code == 2
+    assert "invalid choice: 22050 (choose from 32000, 40000, 44100, 48000)" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from rvc import paths, prerequisites
+from rvc.configs import SAMPLE_RATES
 from rvc.errors import RVCError
 
 
@@ -60,8 +61,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sample-rate",
         type=int,
+        choices=SAMPLE_RATES,
         metavar="SR",
-        help="with --pretrained: 32000, 40000 or 48000 (default: every rate that has one)",
+        help="with --pretrained: one of 32000, 40000, 44100, 48000 (default: every rate that has a public one)",
     )
     parser.add_argument(
         "--vocoder",
@@ -86,7 +88,7 @@ def _selected(args: argparse.Namespace) -> list[prerequisites.Prerequisite]:
     if args.pretrained:
         vocoder = prerequisites.normalize_vocoder(args.vocoder)
         use_f0 = not args.no_f0
-        rates = [args.sample_rate] if args.sample_rate else [32000, 40000, 44100, 48000]
+        rates = [args.sample_rate] if args.sample_rate else SAMPLE_RATES
         pairs = [prerequisites.pretrained_items(rate, vocoder, args.version, use_f0) for rate in rates]
         if not any(pairs) and args.sample_rate:
             raise RVCError(prerequisites.no_pretrained_message(args.sample_rate, vocoder, args.version, use_f0))
