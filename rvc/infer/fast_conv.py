@@ -15,10 +15,10 @@ import torch.nn.functional as F
 from torch import nn
 
 
-class ChannelsLastConv1d(nn.Module):
-    """A `nn.Conv1d` computed as `conv2d` on `[B, C, 1, T]` channels-last: `[B, Cin, T]` -> `[B, Cout, T']`."""
+class _ChannelsLastConv(nn.Module):
+    """The frozen weight (`[.., .., 1, K]`, channels-last), bias and 2-D geometry of a 1-D convolution."""
 
-    def __init__(self, conv: nn.Conv1d) -> None:
+    def __init__(self, conv: nn.Conv1d | nn.ConvTranspose1d) -> None:
         super().__init__()
         weight = conv.weight.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
         self.weight = nn.Parameter(weight, requires_grad=False)
@@ -27,6 +27,10 @@ class ChannelsLastConv1d(nn.Module):
         self.padding = (0, conv.padding[0])
         self.dilation = (1, conv.dilation[0])
         self.groups = conv.groups
+
+
+class ChannelsLastConv1d(_ChannelsLastConv):
+    """A `nn.Conv1d` computed as `conv2d` on `[B, C, 1, T]` channels-last: `[B, Cin, T]` -> `[B, Cout, T']`."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """`[B, Cin, T]` (any memory layout) -> `[B, Cout, T']` with channels-last strides."""
@@ -34,19 +38,12 @@ class ChannelsLastConv1d(nn.Module):
         return y.squeeze(2)
 
 
-class ChannelsLastConvTranspose1d(nn.Module):
+class ChannelsLastConvTranspose1d(_ChannelsLastConv):
     """A `nn.ConvTranspose1d` computed as `conv_transpose2d` on `[B, C, 1, T]` channels-last."""
 
     def __init__(self, conv: nn.ConvTranspose1d) -> None:
-        super().__init__()
-        weight = conv.weight.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        self.weight = nn.Parameter(weight, requires_grad=False)
-        self.bias = None if conv.bias is None else nn.Parameter(conv.bias.detach(), requires_grad=False)
-        self.stride = (1, conv.stride[0])
-        self.padding = (0, conv.padding[0])
+        super().__init__(conv)
         self.output_padding = (0, conv.output_padding[0])
-        self.dilation = (1, conv.dilation[0])
-        self.groups = conv.groups
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """`[B, Cin, T]` -> `[B, Cout, T']` with channels-last strides."""
