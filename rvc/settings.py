@@ -9,11 +9,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from rvc import paths
+from rvc.atomic_files import atomic_path
 from rvc.errors import RVCError
 
 THEMES: tuple[str, ...] = (
@@ -87,17 +87,10 @@ def save_settings(settings: Settings, path: Path | None = None) -> Path:
     validate(settings)
     text = json.dumps(dataclasses.asdict(settings), indent=2, sort_keys=True) + "\n"
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp_name, path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        with atomic_path(path) as temp, open(temp, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
     except OSError as error:
         raise RVCError(
             f"cannot write settings file {path}: {error.strerror}; check the folder's permissions"

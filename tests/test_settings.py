@@ -105,7 +105,7 @@ def test_failed_write_keeps_the_old_file_and_leaves_no_temp(monkeypatch):
     with pytest.raises(RVCError, match="cannot write settings file .*No space left on device"):
         save_settings(Settings(theme="Ember"))
     assert paths.settings_path().read_bytes() == before
-    assert sorted(p.name for p in paths.settings_path().parent.iterdir() if p.name.endswith(".tmp")) == []
+    assert [p.name for p in paths.settings_path().parent.iterdir() if p.name.startswith(".settings.")] == []
 
 
 def test_output_folder_defaults_to_the_outputs_path(tmp_path, monkeypatch):
