@@ -277,7 +277,8 @@ def test_rmvpe_missing_weights_says_how_to_get_them():
     with pytest.raises(RVCError) as error:
         extract_f0(np.zeros(1600, dtype=np.float32), "rmvpe")
     message = str(error.value)
-    assert str(paths.rmvpe_path()) in message and "python -m rvc download" in message
+    assert message.startswith(f"RMVPE weights not found at {paths.rmvpe_path()}: ")
+    assert "run `python -m rvc download --rmvpe` or download " in message and "/predictors/rmvpe.pt" in message
 
 
 class Payload:

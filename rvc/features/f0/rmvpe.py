@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from rvc import paths
+from rvc import paths, prerequisites
 from rvc.errors import RVCError
 from rvc.features.f0.salience import N_BINS, decode
 from rvc.features.f0.track import SAMPLE_RATE
@@ -27,7 +27,7 @@ LOG_FLOOR = 1e-5
 THRESHOLD = 0.03
 BN_MOMENTUM = 0.01
 TIME_MULTIPLE = 32
-REDOWNLOAD = "delete it and run `python -m rvc download` to fetch it again."
+REDOWNLOAD = "delete it and run `python -m rvc download --rmvpe` to fetch it again."
 
 
 class ResidualConv(nn.Module):
@@ -211,10 +211,7 @@ def pad_frames(mel: torch.Tensor) -> torch.Tensor:
 def load_state_dict(path: Path) -> dict[str, torch.Tensor]:
     """Read an RMVPE state dict safely (`weights_only`), with a user-facing error when it is missing or broken."""
     if not path.is_file():
-        raise RVCError(
-            f"RMVPE weights not found at {path}: run `python -m rvc download`, "
-            "or download rmvpe.pt by hand and put it at that path."
-        )
+        raise RVCError(f"RMVPE weights not found at {path}: {prerequisites.fix_for(prerequisites.rmvpe_items()[0])}.")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:
