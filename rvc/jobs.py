@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rvc.atomic_files import write_text_atomic
 from rvc.errors import RVCError
 from rvc.paths import PROJECT_ROOT
 from rvc.train.layout import RunLayout
@@ -73,7 +74,7 @@ def start_job(command: list[str], pid_file: Path, log_file: Path, info: dict | N
             raise RVCError(f"cannot start {command[0]}: {error}") from None
     info = dict(info or {})
     record = {"pid": process.pid, "created": _create_time(process.pid), "log": str(log_file), "info": info}
-    _write_atomic(pid_file, json.dumps(record))
+    write_text_atomic(pid_file, json.dumps(record))
     return Job(process.pid, pid_file, log_file, info, process)
 
 
@@ -146,7 +147,7 @@ def start_training(options: TrainOptions) -> TrainingJob:
             f"`python -m rvc train --name {options.name} --stop`)"
         )
     options_file = layout.train_options
-    _write_atomic(options_file, options.to_json())
+    options.save(options_file)
     job = start_job(training_command(options_file), _train_pid_file(options.name), _train_log_file(options.name))
     return TrainingJob(
         pid=job.pid, pid_file=job.pid_file, log_file=job.log_file, process=job.process,
@@ -269,10 +270,3 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((TENSORBOARD_HOST, 0))
         return sock.getsockname()[1]
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
