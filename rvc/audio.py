@@ -30,7 +30,8 @@ SAVE_FORMATS = ("wav", "flac", "ogg", "mp3", "m4a")
 
 _SOUNDFILE_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff"})
 _SOUNDFILE_WRITE = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
-_MP3_RATES = frozenset({8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000})
+COMPRESSED_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+"""Sample rates both MP3 and AAC (m4a) can store."""
 _FLOAT_SUBTYPES = frozenset({"FLOAT", "DOUBLE"})
 # Every ffmpeg call: never read the terminal, report errors only, overwrite the output file.
 _FFMPEG_QUIET = ("-nostdin", "-v", "error", "-y")
@@ -247,9 +248,9 @@ def _ffmpeg_encode(target: Path, audio: np.ndarray, sample_rate: int, codec_args
 
 def _write_mp3(target: Path, audio: np.ndarray, sample_rate: int) -> None:
     """MP3 through libsndfile when it was built with MP3 support, else through ffmpeg's LAME encoder."""
-    if sample_rate not in _MP3_RATES:
+    if sample_rate not in COMPRESSED_RATES:
         raise RVCError(
-            f"MP3 cannot store {sample_rate} Hz audio (it allows {', '.join(map(str, sorted(_MP3_RATES)))} Hz). "
+            f"MP3 cannot store {sample_rate} Hz audio (it allows {', '.join(map(str, COMPRESSED_RATES))} Hz). "
             "Choose one of those output rates, or wav/flac."
         )
     if "MP3" in sf.available_formats():

@@ -20,9 +20,6 @@ from rvc.infer.pipeline import ConversionStopped, LoadedModels, Progress, StageT
 
 log = logging.getLogger(__name__)
 
-COMPRESSED_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
-"""Rates both MP3 and AAC (m4a) can store; other rates are moved to the nearest of these."""
-
 
 @dataclass
 class ConversionResult:
@@ -123,7 +120,7 @@ def _convert_loaded(
     timings: dict[str, float],
 ) -> ConversionResult:
     """Decode, convert, finish and write one file with models already loaded."""
-    from rvc.audio import load_audio, save_audio
+    from rvc.audio import COMPRESSED_RATES, load_audio, save_audio
     from rvc.infer.pipeline import SAMPLE_RATE, convert_wav16k, finish
     from rvc.infer.pitch import read_f0_file
 
