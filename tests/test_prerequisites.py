@@ -93,15 +93,20 @@ def test_unknown_vocoder_is_a_user_error():
         prerequisites.pretrained_for(40000, "BigVGAN")
 
 
-def test_cli_help_documents_layout():
-    result = subprocess.run(
-        [sys.executable, "-m", "rvc", "download", "--help"],
+def run_download_cli(*args: str) -> subprocess.CompletedProcess:
+    """`python -m rvc download ARGS` in a child process, from the project root."""
+    return subprocess.run(
+        [sys.executable, "-m", "rvc", "download", *args],
         check=False,
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_cli_help_documents_layout():
+    result = run_download_cli("--help")
     assert result.returncode == 0, result.stderr
     for text in (
         "embedders/<name>/config.json",
@@ -114,14 +119,7 @@ def test_cli_help_documents_layout():
 
 
 def test_cli_list_shows_state_and_paths(isolated_paths):
-    result = subprocess.run(
-        [sys.executable, "-m", "rvc", "download", "--list"],
-        check=False,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_download_cli("--list")
     assert result.returncode == 0, result.stderr
     assert f"[missing] {'rmvpe.pt':40s} {isolated_paths / 'weights' / 'predictors' / 'rmvpe.pt'}" in result.stdout
     assert "python -m rvc download --embedder spin-v2" in result.stdout
