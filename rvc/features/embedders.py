@@ -54,8 +54,8 @@ class Embedder:
             raise ValueError(f"expected a [batch, samples] waveform, got shape {tuple(wav16k.shape)}")
         if wav16k.shape[-1] < self.model.min_samples:
             raise RVCError(
-                f"audio too short for the content embedder: {wav16k.shape[-1]} samples at 16 kHz, "
-                f"at least {self.model.min_samples} ({self.model.min_samples / 16:.0f} ms) needed."
+                f"audio too short for the content embedder: {wav16k.shape[-1]} samples at 16 kHz; "
+                f"give it at least {self.model.min_samples} samples ({self.model.min_samples / 16:.0f} ms) of audio."
             )
         with torch.inference_mode():
             wav = wav16k.to(device=self.device, dtype=self.dtype)
@@ -74,7 +74,8 @@ class Embedder:
             )
         if version == "v1" and self.model.config.num_layers < V1_LAYER:
             raise RVCError(
-                f"embedder {self.name!r} has {self.model.config.num_layers} layers; v1 voices need layer {V1_LAYER}."
+                f"embedder {self.name!r} ({self.source}) has {self.model.config.num_layers} layers but v1 voices read "
+                f"layer {V1_LAYER}; use contentvec (or the original hubert_base.pt) for v1 voices."
             )
 
 

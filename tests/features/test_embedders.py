@@ -18,7 +18,8 @@ from safetensors.torch import save_file
 
 from rvc import paths
 from rvc.errors import RVCError
-from rvc.features.embedders import load_embedder
+from rvc.features.embedders import Embedder, load_embedder
+from rvc.features.hubert import Hubert, HubertConfig
 
 transformers = pytest.importorskip("transformers")
 
@@ -402,11 +403,21 @@ def test_v1_needs_final_proj(reference, hf_folder, tmp_path, wav):
         embedder.extract(wav, version="v1")
 
 
+def test_v1_needs_layer_9():
+    config = HubertConfig(hidden_size=16, num_layers=2, num_heads=2, ffn_size=32, pos_conv_kernel=4, pos_conv_groups=2)
+    embedder = Embedder(Hubert(config).eval(), "shallow", Path("shallow.pt"), torch.device("cpu"), torch.float32)
+    assert embedder.extract(torch.zeros(1, 400)).shape == (1, 1, 16)
+    with pytest.raises(
+        RVCError, match=r"'shallow' \(shallow.pt\) has 2 layers but v1 voices read layer 9; use contentvec"
+    ):
+        embedder.extract(torch.zeros(1, 400), version="v1")
+
+
 def test_bad_version_and_too_short_audio(hf_folder):
     embedder = load_embedder(hf_folder)
     with pytest.raises(RVCError, match="unknown voice version"):
         embedder.extract(torch.zeros(1, 16000), version="v3")
-    with pytest.raises(RVCError, match="too short.*400"):
+    with pytest.raises(RVCError, match="too short.*399 samples.*at least 400 samples"):
         embedder.extract(torch.zeros(1, 399))
     assert embedder.extract(torch.zeros(1, 400)).shape == (1, 1, 32)
 
