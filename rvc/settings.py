@@ -15,6 +15,7 @@ from pathlib import Path
 from rvc import paths
 from rvc.atomic_files import atomic_path
 from rvc.errors import RVCError
+from rvc.train.options import PRECISIONS
 
 THEMES: tuple[str, ...] = (
     "Default",
@@ -27,7 +28,6 @@ THEMES: tuple[str, ...] = (
     "Ocean",
     "Ember",
 )
-PRECISIONS: tuple[str, ...] = ("fp32", "fp16", "bf16")
 
 
 @dataclass(frozen=True)

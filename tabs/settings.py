@@ -40,7 +40,7 @@ def save(theme: str, output_dir: str, precision: str, launched_theme: str) -> st
 
 def build(launched_theme: str) -> None:
     """Add the tab's components to the current `gr.Tab`; `launched_theme` is the theme the page uses now."""
-    gr.Markdown("Choices here are saved to the settings file and used by conversion and training.")
+    gr.Markdown("Choices here are saved to the settings file and used when the app (re)loads.")
     theme = gr.Dropdown(
         choices=list(THEMES),
         value=lambda: current().theme,
@@ -57,7 +57,8 @@ def build(launched_theme: str) -> None:
         choices=list(PRECISIONS),
         value=lambda: current().precision,
         label="Precision",
-        info="fp16 and bf16 halve memory and speed up CUDA GPUs (bf16 needs an Ampere or newer card); the CPU uses fp32.",
+        info="Default precision of the Train tab (on reload). fp16 and bf16 halve memory and speed up CUDA GPUs "
+        "(bf16 needs an Ampere or newer card); the CPU uses fp32.",
     )
     save_button = gr.Button("Save settings", variant="primary")
     status = gr.Markdown(status_text)

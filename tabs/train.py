@@ -85,6 +85,16 @@ def ui_from_options(options: TrainOptions) -> dict:
     return values
 
 
+def saved_precision() -> str:
+    """The precision chosen in the Settings tab: the Precision shown when the page loads."""
+    from rvc.settings import Settings, load_settings
+
+    try:
+        return load_settings().precision
+    except RVCError:
+        return Settings().precision
+
+
 def list_runs() -> list[str]:
     """Run folders in the logs folder."""
     root = paths.logs_dir()
@@ -396,9 +406,9 @@ def _training_components(default: TrainOptions) -> dict[str, gr.components.Compo
             c["mel_loss"] = gr.Radio(list(MEL_LOSSES), value=values["mel_loss"], label="Mel loss")
             c["precision"] = gr.Radio(
                 list(PRECISIONS),
-                value=values["precision"],
+                value=saved_precision,
                 label="Precision",
-                info="falls back to fp32 where unsupported",
+                info="default from the Settings tab; falls back to fp32 where unsupported",
             )
         with gr.Row():
             c["device"] = gr.Radio(["cpu", "cuda"], value=values["device"], label="Device")

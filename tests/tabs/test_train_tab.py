@@ -199,3 +199,17 @@ def test_runs_listed_from_the_logs_folder():
     for name in ("b", "a", ".hidden"):
         (paths.logs_dir() / name).mkdir(parents=True)
     assert train_tab.list_runs() == ["a", "b"]
+
+
+def test_precision_shown_follows_the_settings_tab():
+    from rvc.settings import Settings, save_settings
+
+    assert train_tab.saved_precision() == "fp32"
+    save_settings(Settings(precision="bf16"))
+    assert train_tab.saved_precision() == "bf16"
+    with gr.Blocks() as demo, gr.Tab("Train"):
+        train_tab.build()
+    shown = [block.value for block in demo.blocks.values() if getattr(block, "label", None) == "Precision"]
+    assert shown == ["bf16"]
+    paths.settings_path().write_text("not json")
+    assert train_tab.saved_precision() == "fp32"
