@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from rvc import cli, paths
 
 
@@ -42,3 +44,11 @@ def test_doctor_help():
     result = run_rvc("doctor", "--help")
     assert result.returncode == 0
     assert "usage: python -m rvc doctor" in result.stdout
+
+
+@pytest.mark.parametrize("name", list(cli.COMMANDS))
+def test_every_command_documents_its_options(name, capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.main([name, "--help"])
+    assert exited.value.code == 0
+    assert f"usage: python -m rvc {name}" in capsys.readouterr().out
