@@ -12,8 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from rvc.configs import VERSIONS
 from rvc.errors import RVCError
 from rvc.models.commons import get_padding
+from rvc.models.vocoders import VOCODER_NAMES
 from rvc.models.weight_norm import weight_norm
 
 LRELU_SLOPE = 0.1
@@ -157,10 +159,10 @@ def build_discriminator(vocoder: str, version: str) -> MultiPeriodDiscriminator:
     HiFi-GAN and MRF HiFi-GAN: S + the v1 or v2 periods (7 or 9 members). RefineGAN (Applio's "v3" set, any
     version): S + periods 2..11 + three resolution discriminators.
     """
-    if version not in ("v1", "v2"):
-        raise RVCError(f"Unknown model version {version!r}: choose v1 or v2.")
+    if version not in VERSIONS:
+        raise RVCError(f"Unknown model version {version!r}: choose one of {', '.join(VERSIONS)}.")
+    if vocoder not in VOCODER_NAMES:
+        raise RVCError(f"Unknown vocoder {vocoder!r}: choose one of {', '.join(VOCODER_NAMES)}.")
     if vocoder == "RefineGAN":
         return MultiPeriodDiscriminator(PERIODS_REFINEGAN, RESOLUTIONS_REFINEGAN)
-    if vocoder in ("HiFi-GAN", "MRF HiFi-GAN"):
-        return MultiPeriodDiscriminator(PERIODS_V1 if version == "v1" else PERIODS_V2)
-    raise RVCError(f"Unknown vocoder {vocoder!r}: choose HiFi-GAN, MRF HiFi-GAN or RefineGAN.")
+    return MultiPeriodDiscriminator(PERIODS_V1 if version == "v1" else PERIODS_V2)
