@@ -73,9 +73,12 @@ WEIGHT_NORM_SUFFIXES = {
 CONFIG_CLASS_PREFIXES = ("fairseq.", "omegaconf.")
 CONFIG_CLASS_NAMES = frozenset({"argparse.Namespace", "typing.Any"})
 
+USE_SUPPORTED = (
+    "use a HuBERT-base embedder made for RVC, such as contentvec (`python -m rvc download --embedder contentvec`)"
+)
+
 UNSUPPORTED_VARIANT = (
-    "{path} is a pre-LN (HuBERT-large style) model, which RVC Studio does not run; "
-    "use a HuBERT-base-style embedder such as contentvec."
+    "{path} is a pre-LN (HuBERT-large style) model, which RVC Studio does not run; " + USE_SUPPORTED + "."
 )
 
 
@@ -149,7 +152,7 @@ def read_hubert(checkpoint: Checkpoint) -> Hubert:
     except RuntimeError as error:
         raise RVCError(
             f"{checkpoint.weights} does not match a HuBERT-base layout "
-            f"({str(error).splitlines()[-1].strip()[:160]}); use an embedder made for RVC."
+            f"({str(error).splitlines()[-1].strip()[:160]}); {USE_SUPPORTED}."
         ) from None
     return model.eval()
 
@@ -171,9 +174,13 @@ def _read_hf(checkpoint: Checkpoint) -> tuple[dict[str, torch.Tensor], dict[str,
     if config.get("do_stable_layer_norm") or config.get("feat_extract_norm", "group") != "group":
         raise RVCError(UNSUPPORTED_VARIANT.format(path=config_path))
     if config.get("conv_pos_batch_norm"):
-        raise RVCError(f"{config_path} asks for a batch-normed positional conv, which HuBERT-base models do not use.")
+        raise RVCError(
+            f"{config_path} asks for a batch-normed positional conv, which HuBERT-base models do not use; {USE_SUPPORTED}."
+        )
     if config.get("feat_extract_activation", "gelu") != "gelu":
-        raise RVCError(f"{config_path}: feature-extractor activation must be gelu for a HuBERT-base model.")
+        raise RVCError(
+            f"{config_path}: feature-extractor activation must be gelu for a HuBERT-base model; {USE_SUPPORTED}."
+        )
     options = {
         "num_heads": config.get("num_attention_heads", 12),
         "strides": config.get("conv_stride", [stride for _c, _k, stride in BASE_CONV_LAYERS]),
@@ -199,7 +206,9 @@ def _read_hf_weights(path: Path) -> dict[str, torch.Tensor]:
             ) from None
     state = load_torch_file(path)
     if not isinstance(state, dict):
-        raise RVCError(f"{path} holds no state dict of tensors; it is not a Hugging Face model file.")
+        raise RVCError(
+            f"{path} holds no state dict of tensors, so it is not a Hugging Face model file; {USE_SUPPORTED}."
+        )
     return state
 
 
@@ -207,7 +216,7 @@ def _read_fairseq(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     """State dict (our names) and architecture options of a fairseq HuBERT `.pt`."""
     checkpoint = _load_fairseq_pickle(path)
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("model"), dict):
-        raise RVCError(f"{path} is not a fairseq HuBERT checkpoint (no 'model' weights in it).")
+        raise RVCError(f"{path} is not a fairseq HuBERT checkpoint (no 'model' weights in it); {USE_SUPPORTED}.")
     cfg = _plain(checkpoint.get("cfg"))
     model_cfg = cfg.get("model") if isinstance(cfg, dict) else None
     if not isinstance(model_cfg, dict):
@@ -283,7 +292,9 @@ def _conv_layer_spec(text: Any, path: Path) -> list[tuple[int, int, int]]:
             raise ValueError("each layer must be (channels, kernel, stride)")
         return layers
     except (SyntaxError, ValueError, TypeError) as error:
-        raise RVCError(f"{path}: cannot read its conv_feature_layers {str(text)[:80]!r} ({error}).") from None
+        raise RVCError(
+            f"{path}: cannot read its conv_feature_layers {str(text)[:80]!r} ({error}); {USE_SUPPORTED}."
+        ) from None
 
 
 def _rename(raw: dict[str, Any], rules: tuple[tuple[str, str], ...], path: Path) -> dict[str, torch.Tensor]:
@@ -301,7 +312,7 @@ def _rename(raw: dict[str, Any], rules: tuple[tuple[str, str], ...], path: Path)
     if unknown:
         raise RVCError(
             f"{path} has weights a HuBERT-base embedder does not have ({', '.join(sorted(unknown)[:3])}"
-            f"{', ...' if len(unknown) > 3 else ''}); it is not a supported embedder checkpoint."
+            f"{', ...' if len(unknown) > 3 else ''}), so it is not a supported embedder checkpoint; {USE_SUPPORTED}."
         )
     return _fold_weight_norm(state, "pos_conv.conv.", path)
 
@@ -324,11 +335,15 @@ def _fold_weight_norm(state: dict[str, torch.Tensor], prefix: str, path: Path) -
     if not parts:
         return state
     if set(parts) != {"g", "v"}:
-        raise RVCError(f"{path}: the positional conv has only half of its weight-norm pair; the file is incomplete.")
+        raise RVCError(
+            f"{path}: the positional conv has only half of its weight-norm pair; the file is incomplete, download it again."
+        )
     g, v = parts["g"], parts["v"]
     norm_dims = tuple(dim for dim in range(v.dim()) if g.dim() == v.dim() and g.shape[dim] == 1)
     if not norm_dims or len(norm_dims) == v.dim():
-        raise RVCError(f"{path}: the positional conv's weight-norm pair has mismatched shapes; the file is damaged.")
+        raise RVCError(
+            f"{path}: the positional conv's weight-norm pair has mismatched shapes; the file is damaged, download it again."
+        )
     state[prefix + "weight"] = v * (g / v.norm(dim=norm_dims, keepdim=True))
     return state
 
@@ -347,7 +362,8 @@ def _config_from_weights(state: dict[str, torch.Tensor], options: dict[str, Any]
     missing = [key for key in required if key not in state]
     if missing:
         raise RVCError(
-            f"{path} lacks HuBERT weights ({', '.join(missing)}); it is not a supported embedder checkpoint."
+            f"{path} lacks HuBERT weights ({', '.join(missing)}), so it is not a supported embedder checkpoint; "
+            f"{USE_SUPPORTED}."
         )
     num_convs = _count(state, "extractor.{}.conv.weight")
     try:
@@ -374,5 +390,5 @@ def _config_from_weights(state: dict[str, torch.Tensor], options: dict[str, Any]
         )
         Hubert.check_config(config)
     except (TypeError, ValueError, IndexError, ZeroDivisionError) as error:
-        raise RVCError(f"{path}: unsupported embedder architecture ({error}).") from None
+        raise RVCError(f"{path}: unsupported embedder architecture ({error}); {USE_SUPPORTED}.") from None
     return config

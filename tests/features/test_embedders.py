@@ -291,7 +291,7 @@ def test_fairseq_args_namespace_supplies_the_architecture(reference, tmp_path, w
 def test_fairseq_without_any_config_uses_base_defaults_and_says_why_it_cannot_build(reference, tmp_path):
     # HuBERT base has 12 heads; the 32-wide test model cannot be split into 12, so the defaults were applied.
     torch.save({"model": fairseq_model_state(reference)}, tmp_path / "hubert_base.pt")
-    with pytest.raises(RVCError, match="unsupported embedder architecture.*12 heads"):
+    with pytest.raises(RVCError, match="unsupported embedder architecture.*12 heads.*--embedder contentvec"):
         load_embedder(tmp_path)
 
 
@@ -359,7 +359,7 @@ def test_pre_ln_variant_is_refused_with_a_reason(hf_folder, tmp_path):
 def test_unrelated_weights_are_refused(tmp_path, hf_folder):
     (tmp_path / "config.json").write_text((hf_folder / "config.json").read_text())
     save_file({"decoder.weight": torch.zeros(2, 2)}, str(tmp_path / "model.safetensors"))
-    with pytest.raises(RVCError, match="does not have.*decoder.weight"):
+    with pytest.raises(RVCError, match="does not have.*decoder.weight.*--embedder contentvec"):
         load_embedder(tmp_path)
 
 
