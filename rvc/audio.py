@@ -138,6 +138,14 @@ def peak_normalize(audio: np.ndarray, peak: float = 0.95, mix: float = 1.0) -> n
     return (audio * (mix * peak / current) + (1.0 - mix) * audio).astype(np.float32)
 
 
+def limit_peak(audio: np.ndarray, ceiling: float) -> np.ndarray:
+    """Scale `[N]` down so its peak is at most `ceiling`; quieter audio (or a NaN peak) is returned unchanged."""
+    current = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if not current > ceiling:
+        return audio
+    return (audio * (ceiling / current)).astype(np.float32)
+
+
 def high_pass(
     audio: np.ndarray, sample_rate: int, cutoff: float = 48.0, order: int = 5, zero_phase: bool = False
 ) -> np.ndarray:

@@ -171,6 +171,17 @@ def test_peak_normalize_blend_and_silence():
     assert audio.peak_normalize(silent) is silent
 
 
+def test_limit_peak_scales_only_audio_above_the_ceiling():
+    loud = np.array([0.0, 0.5, -2.0], dtype=np.float32)
+    limited = audio.limit_peak(loud, 0.99)
+    np.testing.assert_allclose(limited, [0.0, 0.2475, -0.99], atol=1e-6)
+    assert limited.dtype == np.float32
+    quiet = np.array([0.1, -0.5], dtype=np.float32)
+    assert audio.limit_peak(quiet, 0.99) is quiet
+    empty = np.zeros(0, dtype=np.float32)
+    assert audio.limit_peak(empty, 0.99) is empty
+
+
 def test_is_audio_file_by_extension():
     assert audio.is_audio_file("a/B.WAV") and audio.is_audio_file("x.m4a") and audio.is_audio_file("x.opus")
     assert not audio.is_audio_file("notes.txt") and not audio.is_audio_file("model.pth")

@@ -182,7 +182,7 @@ def convert_wav16k(
     """Mono 16 kHz float32 `[N]` -> converted float32 `[round(N·sr/16000)]` at the voice's sample rate `sr`."""
     import torch
 
-    from rvc.audio import high_pass
+    from rvc.audio import high_pass, limit_peak
     from rvc.infer.effects import shift_formants
 
     timer = StageTimer(timings)
@@ -201,10 +201,7 @@ def convert_wav16k(
         torch.manual_seed(int(options.seed))
     with timer("prepare"):
         audio = shift_formants(audio, options.formant_shift)
-        audio = high_pass(audio, SAMPLE_RATE, cutoff=HIGH_PASS_HZ, zero_phase=True)
-        peak = float(np.max(np.abs(audio)))
-        if peak > INPUT_PEAK:
-            audio = audio * (INPUT_PEAK / peak)
+        audio = limit_peak(high_pass(audio, SAMPLE_RATE, cutoff=HIGH_PASS_HZ, zero_phase=True), INPUT_PEAK)
     sample_rate = models.voice.sample_rate
     spans = nonsilent_spans(audio) if options.split_audio else [(0, len(audio))]
     total = max(sum(end - start for start, end in spans), 1)
@@ -220,10 +217,7 @@ def convert_wav16k(
         out[first : first + len(converted)] = converted[: len(out) - first]
         done += end - start
     with timer("postprocess"):
-        out = mix_envelope(audio, out, sample_rate, options.rms_mix_rate)
-        peak = float(np.max(np.abs(out))) if len(out) else 0.0
-        if peak > OUTPUT_PEAK:
-            out = out * (OUTPUT_PEAK / peak)
+        out = limit_peak(mix_envelope(audio, out, sample_rate, options.rms_mix_rate), OUTPUT_PEAK)
     return np.nan_to_num(out).astype(np.float32, copy=False)
 
 
@@ -328,7 +322,7 @@ def finish(
     timings: dict[str, float] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Voice-rate `[N]` -> (`[M]` at `output_sr` (default the voice's rate), rate): resample, clean, effects."""
-    from rvc.audio import resample
+    from rvc.audio import limit_peak, resample
     from rvc.infer.effects import apply_effects, reduce_noise
 
     timer = StageTimer(timings)
@@ -337,8 +331,5 @@ def finish(
         if rate != sample_rate:
             audio = resample(audio, sample_rate, rate)
         audio = reduce_noise(audio, rate, options.clean_strength)
-        audio = apply_effects(audio, rate, options.effects)
-        peak = float(np.max(np.abs(audio))) if len(audio) else 0.0
-        if peak > OUTPUT_PEAK:
-            audio = audio * (OUTPUT_PEAK / peak)
+        audio = limit_peak(apply_effects(audio, rate, options.effects), OUTPUT_PEAK)
     return np.nan_to_num(audio).astype(np.float32, copy=False), rate
