@@ -213,15 +213,16 @@ def pretrained_for(
     return items[0].path, items[1].path
 
 
-def no_pretrained_message(sample_rate: int, vocoder: str, version: str = "v2", use_f0: bool = True) -> str:
-    """Plain explanation for a combination without a public pretrained: training starts from scratch."""
+def no_pretrained_message(sample_rate: int | None, vocoder: str, version: str = "v2", use_f0: bool = True) -> str:
+    """Plain explanation for a combination without a public pretrained (at `sample_rate`, or at any rate if None)."""
     vocoder = normalize_vocoder(vocoder)
     offered = sorted(
         f"{name} {ver}{'' if f0 else ' (no pitch)'} at {', '.join(f'{sr // 1000}k' for sr in rates)}"
         for (name, ver, f0), (_folder, rates) in _PUBLIC_PRETRAINED.items()
     )
     return (
-        f"no public pretrained exists for {vocoder} {version} at {sample_rate} Hz "
+        f"no public pretrained exists for {vocoder} {version} "
+        f"{f'at {sample_rate} Hz' if sample_rate else 'at any sample rate'} "
         f"{'with' if use_f0 else 'without'} pitch guidance: training will start from scratch "
         f"(needs far more data and epochs). Public pretrained models exist for: {'; '.join(offered)}."
     )

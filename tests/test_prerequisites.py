@@ -144,7 +144,11 @@ def test_cli_download_errors_are_one_line(monkeypatch, capsys):
         err = capsys.readouterr().err
         assert err.startswith("error: ") and "HTTP 404" in err and err.count("\n") == 1
     assert cli.main(["download", "--pretrained", "--sample-rate", "44100"]) == 1
-    assert "from scratch" in capsys.readouterr().err
+    assert "at 44100 Hz with pitch guidance: training will start from scratch" in capsys.readouterr().err
+    assert cli.main(["download", "--pretrained", "--vocoder", "mrf-hifi-gan"]) == 1
+    err = capsys.readouterr().err
+    assert "no public pretrained exists for MRF HiFi-GAN v2 at any sample rate with pitch guidance" in err
+    assert "HiFi-GAN v2 at 32k, 40k, 48k; RefineGAN v2 at 32k." in err
     with FileServer() as server:
         monkeypatch.setenv(prerequisites.BASE_URL_ENV, server.base_url)
         assert cli.main(["download"]) == 1  # no selection means the essentials, starting with ContentVec

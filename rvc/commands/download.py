@@ -90,13 +90,8 @@ def _selected(args: argparse.Namespace) -> list[prerequisites.Prerequisite]:
         use_f0 = not args.no_f0
         rates = [args.sample_rate] if args.sample_rate else SAMPLE_RATES
         pairs = [prerequisites.pretrained_items(rate, vocoder, args.version, use_f0) for rate in rates]
-        if not any(pairs) and args.sample_rate:
-            raise RVCError(prerequisites.no_pretrained_message(args.sample_rate, vocoder, args.version, use_f0))
         if not any(pairs):
-            raise RVCError(
-                f"no public pretrained exists for {vocoder} {args.version}"
-                f"{'' if use_f0 else ' without pitch guidance'} at any rate: training will start from scratch"
-            )
+            raise RVCError(prerequisites.no_pretrained_message(args.sample_rate, vocoder, args.version, use_f0))
         for pair in pairs:
             items += pair
     unique = {item.name: item for item in items}
