@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rvc.errors import RVCError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -52,9 +54,16 @@ def logs_dir() -> Path:
     return Path(os.environ.get("RVC_LOGS_DIR") or PROJECT_ROOT / "logs")
 
 
+def check_run_name(name: str) -> str:
+    """`name` unchanged if it is a plain folder name inside the logs folder, else RVCError saying what to type."""
+    if not name or name in (".", "..") or any(char in name for char in "/\\:"):
+        raise RVCError(f"invalid run name {name!r}: use a plain folder name without slashes or colons, e.g. my-voice")
+    return name
+
+
 def run_dir(name: str) -> Path:
-    """Folder of the training run (or downloaded voice) called `name`."""
-    return logs_dir() / name
+    """Folder of the training run (or downloaded voice) called `name`; a name that would leave the logs folder is refused."""
+    return logs_dir() / check_run_name(name)
 
 
 def outputs_dir() -> Path:

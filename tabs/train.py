@@ -48,9 +48,9 @@ _OPTIONAL_TEXTS = ("pretrained_g", "pretrained_d", "author")
 
 def _run_name(name: str | None) -> str:
     name = (name or "").strip()
-    if not name or "/" in name or "\\" in name or name in (".", ".."):
+    if not name:
         raise RVCError("enter a run name (a plain folder name, e.g. my-voice)")
-    return name
+    return paths.check_run_name(name)
 
 
 def _number(key: str, value, kind: type):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rvc import paths
+from rvc.errors import RVCError
 
 
 def test_environment_variables_choose_the_folders(tmp_path, monkeypatch):
@@ -53,3 +56,10 @@ def test_find_indexes_and_missing_logs_folder(tmp_path):
     (run / "alice.pth").write_bytes(b"")
     assert paths.find_indexes() == [run / "added_alice.index"]
     assert paths.find_voices(tmp_path / "elsewhere") == []
+
+
+def test_run_names_that_leave_the_logs_folder_are_refused():
+    assert paths.check_run_name("my-voice_2") == "my-voice_2"
+    for name in ("", ".", "..", "../escape", "a/b", "a\\b", "C:voice"):
+        with pytest.raises(RVCError, match="invalid run name .*use a plain folder name"):
+            paths.run_dir(name)

@@ -69,6 +69,8 @@ def test_component_values_are_coerced_and_checked():
         train_tab.options_from_ui("voice", {**shown, "lr_g": None})
     with pytest.raises(Exception, match="enter a run name"):
         train_tab.options_from_ui("", shown)
+    with pytest.raises(Exception, match="invalid run name '../voice'"):
+        train_tab.options_from_ui("../voice", shown)
 
 
 def test_preset_save_and_load_round_trip(presets):
