@@ -47,7 +47,9 @@ def _or_unknown(value: Any) -> str:
 
 def format_summary(summary: dict[str, Any]) -> str:
     """The human-readable report for `VoiceFile.summary()`."""
-    version_width = {"v1": 256, "v2": 768}[summary["version"]]
+    from rvc.models.voice_file import TEXT_DIM_TO_VERSION
+
+    version_width = {version: width for width, version in TEXT_DIM_TO_VERSION.items()}[summary["version"]]
     rows = [
         ("Voice", summary["name"]),
         ("File", summary["file"]),
