@@ -71,7 +71,10 @@ def start_job(command: list[str], pid_file: Path, log_file: Path, info: dict | N
                 **_new_group_flags(),
             )
         except OSError as error:
-            raise RVCError(f"cannot start {command[0]}: {error}") from None
+            raise RVCError(
+                f"cannot start {command[0]}: {error.strerror or error}; run the installer again (run-install) "
+                "to repair the environment"
+            ) from None
     info = dict(info or {})
     record = {"pid": process.pid, "created": _create_time(process.pid), "log": str(log_file), "info": info}
     write_text_atomic(pid_file, json.dumps(record))
