@@ -25,6 +25,7 @@ from rvc.train.options import (
     TrainOptions,
     parse_gpus,
 )
+from tabs import settings as settings_tab
 
 PRESETS_DIR = paths.PROJECT_ROOT / "assets" / "presets"
 POLL_SECONDS = 2.0
@@ -87,12 +88,7 @@ def ui_from_options(options: TrainOptions) -> dict:
 
 def saved_precision() -> str:
     """The precision chosen in the Settings tab: the Precision shown when the page loads."""
-    from rvc.settings import Settings, load_settings
-
-    try:
-        return load_settings().precision
-    except RVCError:
-        return Settings().precision
+    return settings_tab.current().precision
 
 
 def list_runs() -> list[str]:
