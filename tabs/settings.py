@@ -40,7 +40,10 @@ def save(theme: str, output_dir: str, precision: str, launched_theme: str) -> st
 
 def build(launched_theme: str) -> None:
     """Add the tab's components to the current `gr.Tab`; `launched_theme` is the theme the page uses now."""
-    gr.Markdown("Choices here are saved to the settings file and used when the app (re)loads.")
+    gr.Markdown(
+        "Choices here are saved to the settings file: the output folder applies to the next conversion, "
+        "the precision to the Train tab on the next page load, the theme after a restart."
+    )
     theme = gr.Dropdown(
         choices=list(THEMES),
         value=lambda: current().theme,
