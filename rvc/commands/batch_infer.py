@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rvc.commands.infer import add_conversion_arguments, options_from_args, print_progress
+from rvc.commands.infer import add_conversion_arguments, options_from_args, progress_line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,10 +19,8 @@ def run(args: argparse.Namespace) -> int:
     """Convert the folder; exit code 1 when any file failed or the run was interrupted."""
     from rvc.infer import convert_folder
 
-    progress = print_progress if sys.stderr.isatty() else None
-    result = convert_folder(args.input, args.output, args.model, progress=progress, **options_from_args(args))
-    if progress is not None:
-        print(file=sys.stderr)
+    with progress_line() as progress:
+        result = convert_folder(args.input, args.output, args.model, progress=progress, **options_from_args(args))
     for converted in result.converted:
         print(f"converted: {converted.path} ({converted.timings.get('total', 0.0):.2f}s)")
     for source, reason in result.failed:

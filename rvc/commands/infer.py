@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rvc.infer.options import DEVICES, OUTPUT_FORMATS, OUTPUT_RATES, ConversionOptions
@@ -129,6 +131,18 @@ def print_progress(fraction: float, text: str) -> None:
     print(f"\r{fraction * 100:5.1f}% {text[:70]:<70}", end="", file=sys.stderr, flush=True)
 
 
+@contextmanager
+def progress_line() -> Iterator[Callable[[float, str], None] | None]:
+    """`print_progress` when stderr is a terminal (else None); the line is ended on exit, errors included."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    try:
+        yield print_progress
+    finally:
+        print(file=sys.stderr)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Input and output file plus the conversion options."""
     parser.add_argument("-i", "--input", required=True, help="audio file to convert (wav, flac, mp3, m4a, ...)")
@@ -140,10 +154,8 @@ def run(args: argparse.Namespace) -> int:
     """Convert, then print where the result went and the seconds per stage."""
     from rvc.infer import convert
 
-    progress = print_progress if sys.stderr.isatty() else None
-    result = convert(args.input, args.output, args.model, progress=progress, **options_from_args(args))
-    if progress is not None:
-        print(file=sys.stderr)
+    with progress_line() as progress:
+        result = convert(args.input, args.output, args.model, progress=progress, **options_from_args(args))
     for note in result.notes:
         print(f"note: {note}")
     stages = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 
 import numpy as np
 import soundfile as sf
@@ -49,6 +50,16 @@ def test_infer_bad_input_is_one_line_error(installed, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_error_after_progress_starts_on_its_own_line(installed, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"not an mp3 at all" * 10)
+    code = main(["infer", "-m", str(installed["voice"]), "-i", str(bad), "-o", str(tmp_path / "o.wav"), *FAST])
+    progress, _, error = capsys.readouterr().err.rpartition("\n")[0].rpartition("\n")
+    assert code == 1
+    assert "loading models" in progress and error.startswith("error: Cannot read")
 
 
 def test_infer_bad_effect_is_one_line_error(installed, tmp_path, capsys):
