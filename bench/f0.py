@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rvc import paths
 from rvc.features.f0 import METHODS, MODELS, extract_f0, validate_method
+from tests.model_fixtures import save_random_rmvpe
 from tests.synthetic_speech import synth_speech
 
 T = TypeVar("T")
@@ -29,16 +30,8 @@ T = TypeVar("T")
 
 def random_rmvpe_weights(folder: Path) -> None:
     """Point the weights folder at `folder` and save random RMVPE weights there (public layout, fp16)."""
-    import torch
-
-    from rvc.features.f0.rmvpe import RMVPENet
-
     os.environ["RVC_WEIGHTS_DIR"] = str(folder)
-    target = paths.rmvpe_path()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    torch.manual_seed(0)
-    state = RMVPENet().state_dict()
-    torch.save({key: value.half() if value.is_floating_point() else value for key, value in state.items()}, target)
+    save_random_rmvpe(paths.rmvpe_path())
 
 
 def timed(call: Callable[[], T]) -> tuple[float, T]:

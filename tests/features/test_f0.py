@@ -13,9 +13,10 @@ from scipy.ndimage import binary_erosion
 from rvc import paths
 from rvc.errors import RVCError
 from rvc.features.f0 import METHODS, MODELS, coarse_f0, extract_f0, hybrid
-from rvc.features.f0.rmvpe import THRESHOLD, LogMel, RMVPENet, pad_frames
+from rvc.features.f0.rmvpe import THRESHOLD, LogMel, pad_frames
 from rvc.features.f0.salience import CENTS_OFFSET, decode, local_average
 from rvc.features.f0.track import frame_times, retime
+from tests.model_fixtures import save_random_rmvpe
 from tests.synthetic_speech import synth_speech
 
 FAST_METHODS = ["crepe-tiny", "fcpe", "swift", "pm", "harvest", "dio"]
@@ -237,13 +238,11 @@ PUBLIC_KEYS = {
 @pytest.fixture(scope="module")
 def rmvpe_file(tmp_path_factory):
     """Random RMVPE weights in the public layout, stored in half precision like the published file."""
-    torch.manual_seed(0)
-    state = RMVPENet().state_dict()
+    path = save_random_rmvpe(tmp_path_factory.mktemp("rmvpe") / "rmvpe.pt")
+    state = torch.load(path, weights_only=True)
     assert len(state) == 741
     for key, shape in PUBLIC_KEYS.items():
         assert tuple(state[key].shape) == shape, key
-    path = tmp_path_factory.mktemp("rmvpe") / "rmvpe.pt"
-    torch.save({key: value.half() if value.is_floating_point() else value for key, value in state.items()}, path)
     return path
 
 
