@@ -1,4 +1,4 @@
-"""Download tab: fetch voices and prerequisite weights."""
+"""Download tab: fetch the prerequisite weights (content embedders, RMVPE, pretrained G/D pairs)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from tabs.downloads_ui import build_weights_section
 def build() -> None:
     """Add the tab's components to the current `gr.Tab`."""
     gr.Markdown(
-        "Downloading voices from a link arrives with the voice downloader; "
-        "`python -m rvc doctor` lists which prerequisite weights are missing and how to get them."
+        "Fetch the weights conversion and training need. "
+        "`python -m rvc doctor` lists which are missing and where each one goes."
     )
     build_weights_section()
