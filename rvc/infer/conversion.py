@@ -121,7 +121,7 @@ def _convert_loaded(
 ) -> ConversionResult:
     """Decode, convert, finish and write one file with models already loaded."""
     from rvc.audio import COMPRESSED_RATES, load_audio, save_audio
-    from rvc.infer.pipeline import SAMPLE_RATE, convert_wav16k, finish
+    from rvc.infer.pipeline import SAMPLE_RATE, check_stop, convert_wav16k, finish
     from rvc.infer.pitch import read_f0_file
 
     timer = StageTimer(timings)
@@ -133,8 +133,7 @@ def _convert_loaded(
         report(0.05 + 0.85 * fraction, text)
 
     converted = convert_wav16k(wav16k, models, options, f0_file, pipeline_progress, should_stop, timings)
-    if should_stop is not None and should_stop():
-        raise ConversionStopped("Conversion stopped by the user; nothing was written.")
+    check_stop(should_stop)
     report(0.92, "effects and export")
     notes = []
     rate = options.output_sr or models.voice.sample_rate

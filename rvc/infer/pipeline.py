@@ -238,7 +238,7 @@ def _convert_span(
     padded = np.pad(audio, PAD, mode="reflect")
     f0 = None
     if voice.use_f0:
-        _check_stop(stop)
+        check_stop(stop)
         report(0.0, f"pitch ({options.f0_method})")
         with timer("pitch"):
             raw = extract_f0(padded, options.f0_method, hop=WINDOW, device=str(models.device))
@@ -246,7 +246,7 @@ def _convert_span(
     cuts = quiet_cuts(audio)
     pieces = []
     for number, (start, end) in enumerate(itertools.pairwise(cuts)):
-        _check_stop(stop)
+        check_stop(stop)
         report(0.1 + 0.9 * start / len(audio), f"converting part {number + 1} of {len(cuts) - 1}")
         segment = padded[start : end + 2 * PAD]
         segment_f0 = None if f0 is None else f0[start // WINDOW :]
@@ -308,9 +308,9 @@ def _convert_segment(
     return piece
 
 
-def _check_stop(stop: Callable[[], bool]) -> None:
+def check_stop(stop: Callable[[], bool] | None) -> None:
     """Raise `ConversionStopped` when the user asked to stop."""
-    if stop():
+    if stop is not None and stop():
         raise ConversionStopped("Conversion stopped by the user; nothing was written.")
 
 
