@@ -19,7 +19,7 @@ from rvc.errors import RVCError
 from rvc.features.f0 import METHODS
 from rvc.infer.effects import EFFECTS
 from rvc.infer.library import index_choices, match_index, voice_choices
-from rvc.infer.options import OUTPUT_FORMATS, OUTPUT_RATES, ConversionOptions
+from rvc.infer.options import DEVICES, OUTPUT_FORMATS, OUTPUT_RATES, ConversionOptions
 
 log = logging.getLogger(__name__)
 
@@ -320,7 +320,7 @@ def _option_components() -> list[gr.components.Component]:
             output_format = gr.Radio(list(OUTPUT_FORMATS), value="wav", label="Output format")
             output_sr = gr.Dropdown([VOICE_RATE, *map(str, OUTPUT_RATES)], value=VOICE_RATE, label="Output sample rate")
             device = gr.Dropdown(
-                ["auto", "cpu", "cuda", "mps"],
+                list(DEVICES),
                 value=DEFAULTS.device,
                 allow_custom_value=True,
                 label="Device",
