@@ -88,7 +88,7 @@ def line(label: str, timings: dict[str, float], seconds: float, vocoder: float |
 
 
 def main() -> None:
-    """Parse arguments, build the models, convert and print real-time factors."""
+    """Parse arguments and run the benchmark in a temporary folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--rates", type=int, nargs="+", default=[32000, 40000, 44100, 48000])
@@ -98,9 +98,13 @@ def main() -> None:
     parser.add_argument("--half", action="store_true", help="float16 models (CUDA only)")
     parser.add_argument("--plain-vocoder", action="store_true", help="no channels-last CPU convolutions")
     args = parser.parse_args()
-    seconds = args.seconds
+    with tempfile.TemporaryDirectory(prefix="rvc-bench-infer-") as folder:
+        run(args, Path(folder))
 
-    root = Path(tempfile.mkdtemp(prefix="rvc-bench-infer-"))
+
+def run(args: argparse.Namespace, root: Path) -> None:
+    """Build the models under `root` (removed afterwards), convert and print real-time factors."""
+    seconds = args.seconds
     os.environ["RVC_WEIGHTS_DIR"] = str(root / "weights")
     os.environ["RVC_LOGS_DIR"] = str(root / "logs")
     import torch
