@@ -12,6 +12,8 @@ SAMPLE_RATES = (32000, 40000, 44100, 48000)
 VERSIONS = ("v1", "v2")
 LEGACY_SEGMENT_SIZE = 32
 """Entry 2 of a voice file's `config` list: every reference exporter writes this constant, not the training segment."""
+DEFAULT_NOISE_SCALE = 0.66666
+"""Scale of the prior sample at conversion time (the reference's value; 0 gives the prior mean)."""
 
 
 def config_path(sample_rate: int, version: str = "v2") -> Path:

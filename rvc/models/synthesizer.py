@@ -9,13 +9,12 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from rvc.configs import DEFAULT_NOISE_SCALE
 from rvc.models.commons import rand_slice_segments, slice_segments
 from rvc.models.encoders import PosteriorEncoder, TextEncoder
 from rvc.models.flow import ResidualCouplingBlock
 from rvc.models.vocoders import build_vocoder
 from rvc.models.weight_norm import fold_weight_norm
-
-DEFAULT_NOISE_SCALE = 0.66666
 
 
 class Synthesizer(nn.Module):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rvc.configs import DEFAULT_NOISE_SCALE
 from rvc.errors import RVCError
 from rvc.models.torch_files import load_torch_file, save_torch_file
 
@@ -337,7 +338,7 @@ class Voice:
         pitch: torch.Tensor | None,
         pitchf: torch.Tensor | None,
         sid: torch.Tensor,
-        noise_scale: float = 0.66666,
+        noise_scale: float = DEFAULT_NOISE_SCALE,
     ) -> torch.Tensor:
         """Audio `[B, 1, T*hop]` from features `phone [B, T, 256|768]`, `phone_lengths [B]`,
         coarse `pitch [B, T]` (long), `pitchf [B, T]` Hz and speaker ids `sid [B]`; pitch args are None without f0."""
