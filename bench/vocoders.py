@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rvc.configs import inference_config_list, load_config
+from rvc.configs import SAMPLE_RATES, inference_config_list, load_config
 from rvc.models.vocoders import VOCODER_NAMES, build_vocoder
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     """Parse the options, build each vocoder and print its timings."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--sr", type=int, default=40000, choices=(32000, 40000, 44100, 48000))
+    parser.add_argument("--sr", type=int, default=40000, choices=SAMPLE_RATES)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--half", action="store_true", help="run in float16 (CUDA)")
