@@ -108,6 +108,8 @@ def test_autotune_formant_clean_effects_and_f0_file(installed, tmp_path):
     )
     audio, _ = read(result.path)
     assert len(audio) == 48000 and np.isfinite(audio).all()
+    plain, _ = read(convert(installed["speech"], tmp_path / "plain.wav", installed["voice"], **FAST).path)
+    assert not np.allclose(audio, plain, atol=1e-3)
 
 
 def test_stop_raises_and_writes_nothing(installed, tmp_path):
