@@ -49,7 +49,10 @@ def test_requirements_are_read_with_their_pins():
     pins = dict(doctor.pinned_requirements())
     assert pins["torch"] == "2.11.0"
     assert pins["torchaudio"] == "2.11.0"
-    assert "requests" in pins and pins["requests"] is None
+    assert {"requests", "tqdm", "gradio"} <= set(pins)
+    text = (paths.PROJECT_ROOT / "requirements.txt").read_text(encoding="utf-8")
+    for name, pinned in pins.items():
+        assert pinned is None or f"{name}=={pinned}" in text, name
 
 
 def test_version_mismatch_and_missing_packages_are_flagged(monkeypatch):
