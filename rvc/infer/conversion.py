@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,9 +163,9 @@ def batch_inputs(input_dir: Path) -> list[Path]:
 
 def batch_output_names(inputs: list[Path], fmt: str) -> list[str]:
     """`<stem>.<fmt>` per input; stems that occur twice keep their old extension (`take_mp3.wav`)."""
-    stems = [path.stem for path in inputs]
+    stems = Counter(path.stem for path in inputs)
     return [
-        f"{path.stem}_{path.suffix.lstrip('.').lower()}.{fmt}" if stems.count(path.stem) > 1 else f"{path.stem}.{fmt}"
+        f"{path.stem}_{path.suffix.lstrip('.').lower()}.{fmt}" if stems[path.stem] > 1 else f"{path.stem}.{fmt}"
         for path in inputs
     ]
 

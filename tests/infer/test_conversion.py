@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import soundfile as sf
@@ -9,6 +11,7 @@ import soundfile as sf
 from rvc.audio import load_audio
 from rvc.errors import RVCError
 from rvc.infer import convert
+from rvc.infer.conversion import batch_output_names
 from rvc.infer.pipeline import ConversionStopped
 from tests.synthetic_speech import synth_speech, write_wav
 
@@ -225,3 +228,8 @@ def test_voice_without_pitch_converts_and_ignores_pitch_options(installed, tmp_p
     shifted = convert(installed["speech"], tmp_path / "b.wav", voice, **{**FAST, "pitch": 7, "f0_method": "rmvpe"})
     assert "pitch" not in plain.timings
     np.testing.assert_array_equal(read(plain.path)[0], read(shifted.path)[0])
+
+
+def test_batch_output_names_keep_the_extension_only_for_clashing_stems():
+    inputs = [Path("take.wav"), Path("take.MP3"), Path("solo.flac")]
+    assert batch_output_names(inputs, "flac") == ["take_wav.flac", "take_mp3.flac", "solo.flac"]
