@@ -113,7 +113,8 @@ def _error_text(error: Exception) -> str:
     if isinstance(error, RVCError):
         return f"Error: {error}"
     log.exception("conversion failed", exc_info=error)
-    return f"Unexpected error ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}); details are in the console."
+    first_line = next(iter(str(error).splitlines()), "")
+    return f"Unexpected error ({type(error).__name__}: {first_line}); details are in the console."
 
 
 def _timing_text(timings: dict[str, float]) -> str:

@@ -135,3 +135,10 @@ def test_batch_reports_each_failure(installed, tmp_path):
     text = inference.convert_batch(str(installed["voice"]), "", str(source), str(tmp_path / "out"), *control_defaults())
     assert text.splitlines()[0] == "1 converted, 1 failed"
     assert "failed: bad.wav" in text
+
+
+def test_unexpected_errors_show_their_first_line_only():
+    assert inference._error_text(ValueError("bad value\nmore detail")) == (
+        "Unexpected error (ValueError: bad value); details are in the console."
+    )
+    assert inference._error_text(RuntimeError()).startswith("Unexpected error (RuntimeError: )")
