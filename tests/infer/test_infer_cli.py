@@ -14,27 +14,18 @@ from tests.synthetic_speech import synth_speech, write_wav
 FAST = ["--f0-method", "pm", "--device", "cpu", "--seed", "0"]
 
 
+def infer(voice, source, output, *extra: str) -> int:
+    """Exit code of `python -m rvc infer` on one file with the fast CPU options plus `extra`."""
+    return main(["infer", "-m", str(voice), "-i", str(source), "-o", str(output), *FAST, *extra])
+
+
 def test_infer_writes_the_file_and_reports_timings(installed, tmp_path, capsys):
     out = tmp_path / "out.flac"
-    code = main(
-        [
-            "infer",
-            "-m",
-            str(installed["voice"]),
-            "-i",
-            str(installed["speech"]),
-            "-o",
-            str(out),
-            *FAST,
-            "--index",
-            str(installed["index"]),
-            "--pitch",
-            "2",
-            "--protect",
-            "0.33",
-            "--effect",
-            "gain:gain_db=-3",
-        ]
+    code = infer(
+        installed["voice"],
+        installed["speech"],
+        out,
+        *("--index", str(installed["index"]), "--pitch", "2", "--protect", "0.33", "--effect", "gain:gain_db=-3"),
     )
     assert code == 0
     audio, rate = sf.read(out)
@@ -46,7 +37,7 @@ def test_infer_writes_the_file_and_reports_timings(installed, tmp_path, capsys):
 def test_infer_bad_input_is_one_line_error(installed, tmp_path, capsys):
     bad = tmp_path / "bad.mp3"
     bad.write_bytes(b"not an mp3 at all" * 10)
-    code = main(["infer", "-m", str(installed["voice"]), "-i", str(bad), "-o", str(tmp_path / "o.wav"), *FAST])
+    code = infer(installed["voice"], bad, tmp_path / "o.wav")
     err = capsys.readouterr().err
     assert code == 1
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
@@ -56,27 +47,14 @@ def test_error_after_progress_starts_on_its_own_line(installed, tmp_path, capsys
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     bad = tmp_path / "bad.mp3"
     bad.write_bytes(b"not an mp3 at all" * 10)
-    code = main(["infer", "-m", str(installed["voice"]), "-i", str(bad), "-o", str(tmp_path / "o.wav"), *FAST])
+    code = infer(installed["voice"], bad, tmp_path / "o.wav")
     progress, _, error = capsys.readouterr().err.rpartition("\n")[0].rpartition("\n")
     assert code == 1
     assert "loading models" in progress and error.startswith("error: Cannot read")
 
 
 def test_infer_bad_effect_is_one_line_error(installed, tmp_path, capsys):
-    code = main(
-        [
-            "infer",
-            "-m",
-            str(installed["voice"]),
-            "-i",
-            str(installed["speech"]),
-            "-o",
-            str(tmp_path / "o.wav"),
-            *FAST,
-            "--effect",
-            "reverb:room_size=loud",
-        ]
-    )
+    code = infer(installed["voice"], installed["speech"], tmp_path / "o.wav", "--effect", "reverb:room_size=loud")
     err = capsys.readouterr().err
     assert code == 1 and "room_size=loud" in err and err.count("\n") == 1
 
