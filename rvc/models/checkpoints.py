@@ -75,7 +75,10 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     path = Path(path)
     data = load_torch_file(path)
     if not isinstance(data, dict):
-        raise RVCError(f"{path} is not a training checkpoint: it holds a {type(data).__name__}.")
+        raise RVCError(
+            f"{path} is not a training checkpoint: it holds a {type(data).__name__}. "
+            "Pick a G_/D_ file of a training run or a pretrained pair."
+        )
     if "model" not in data and isinstance(data.get("weight"), dict):
         raise RVCError(
             f"{path} is a voice file, not a training checkpoint (G_/D_ or pretrained); "
@@ -83,7 +86,10 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
         )
     if not isinstance(data.get("model"), dict) or not data["model"]:
         keys = ", ".join(map(str, list(data)[:8])) or "none"
-        raise RVCError(f"{path} is not a training checkpoint: it has no 'model' state dict (top-level keys: {keys}).")
+        raise RVCError(
+            f"{path} is not a training checkpoint: it has no 'model' state dict (top-level keys: {keys}). "
+            "Pick a G_/D_ file of a training run or a pretrained pair."
+        )
     return data
 
 

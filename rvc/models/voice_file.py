@@ -59,7 +59,7 @@ def detect_vocoder(weights: Mapping[str, torch.Tensor], source: str = "these wei
         except ValueError:
             raise RVCError(
                 f"{source} have an incomplete RefineGAN decoder (no `dec.downsample_blocks` weights); "
-                "the file is damaged or not a RefineGAN voice RVC Studio knows."
+                "the file is damaged or not a RefineGAN voice RVC Studio knows. Get a fresh copy of the voice."
             ) from None
         if layout != SUPPORTED_REFINEGAN_LAYOUT:
             raise RVCError(
@@ -74,7 +74,8 @@ def detect_vocoder(weights: Mapping[str, torch.Tensor], source: str = "these wei
         return "HiFi-GAN"
     raise RVCError(
         f"{source} have no decoder weights RVC Studio knows (no HiFi-GAN, MRF HiFi-GAN or RefineGAN `dec.*` keys); "
-        "the file is not an RVC voice or was made by an unsupported tool."
+        "the file is not an RVC voice or was made by an unsupported tool. Pick a voice made by RVC, Applio or "
+        "RVC Studio."
     )
 
 
@@ -99,7 +100,10 @@ def _sample_rate(config: list, stored_sr: Any, path: Path) -> int:
     """Output rate from `config[-1]` (the value every loader trusts), else from `sr`."""
     rate = _parse_rate(config[-1]) or _parse_rate(stored_sr)
     if rate is None:
-        raise RVCError(f"{path} has no usable sample rate (config ends with {config[-1]!r}, sr is {stored_sr!r}).")
+        raise RVCError(
+            f"{path} has no usable sample rate (config ends with {config[-1]!r}, sr is {stored_sr!r}); "
+            "the file was edited or damaged. Get a fresh copy of the voice."
+        )
     return rate
 
 
@@ -147,7 +151,8 @@ def _refuse_non_voice(data: Any, path: Path) -> None:
     """Clear errors for training checkpoints and other dicts passed as a voice."""
     if not isinstance(data, dict):
         raise RVCError(
-            f"{path} is not a voice file: it holds a {type(data).__name__}, not a dict of weights and settings."
+            f"{path} is not a voice file: it holds a {type(data).__name__}, not a dict of weights and settings. "
+            "Pick the .pth voice file exported by RVC, Applio or RVC Studio."
         )
     if "weight" not in data and isinstance(data.get("model"), dict):
         if any(str(key).startswith("discriminators.") for key in data["model"]):
@@ -162,7 +167,8 @@ def _refuse_non_voice(data: Any, path: Path) -> None:
     if not isinstance(data.get("weight"), dict) or not data["weight"]:
         raise RVCError(
             f"{path} is not a voice file: it has no 'weight' dict of tensors (top-level keys: "
-            f"{', '.join(map(str, list(data)[:8])) or 'none'})."
+            f"{', '.join(map(str, list(data)[:8])) or 'none'}). Pick the .pth voice file exported by RVC, Applio or "
+            "RVC Studio."
         )
 
 
@@ -241,25 +247,32 @@ def read_voice_file(path: str | os.PathLike[str]) -> VoiceFile:
         key for key, value in data["weight"].items() if not isinstance(key, str) or not isinstance(value, torch.Tensor)
     ]
     if bad:
-        raise RVCError(f"{path} is damaged: 'weight' entry {bad[0]!r} is not a tensor.")
+        raise RVCError(f"{path} is damaged: 'weight' entry {bad[0]!r} is not a tensor. Get a fresh copy of the voice.")
     weights = {key: value for key, value in state_dict_to_disk(data["weight"]).items() if not key.startswith("enc_q.")}
     config = data.get("config")
     if not isinstance(config, (list, tuple)) or len(config) != CONFIG_LENGTH:
         raise RVCError(
             f"{path} is not a usable voice file: 'config' must be the list of {CONFIG_LENGTH} model settings, "
-            f"found {type(config).__name__}{f' of length {len(config)}' if isinstance(config, (list, tuple)) else ''}."
+            f"found {type(config).__name__}{f' of length {len(config)}' if isinstance(config, (list, tuple)) else ''}. "
+            "The file was edited or damaged; get a fresh copy of the voice."
         )
     for required in ("emb_g.weight", "enc_p.emb_phone.weight"):
         if required not in weights:
             raise RVCError(f"{path} is incomplete: the weights lack {required!r}. Get a complete copy of the voice.")
     text_dim = int(weights["enc_p.emb_phone.weight"].shape[-1])
     if text_dim not in TEXT_DIM_TO_VERSION:
-        raise RVCError(f"{path} has content features of width {text_dim}; RVC voices use 256 (v1) or 768 (v2).")
+        raise RVCError(
+            f"{path} has content features of width {text_dim}; RVC voices use 256 (v1) or 768 (v2). "
+            "The file was edited or made by another tool; pick a v1 or v2 RVC voice."
+        )
     version = TEXT_DIM_TO_VERSION[text_dim]
     use_f0 = "enc_p.emb_pitch.weight" in weights
     vocoder = detect_vocoder(weights, source=f"the weights in {path}")
     if not use_f0 and vocoder != "HiFi-GAN":
-        raise RVCError(f"{path} is a {vocoder} voice without pitch; only HiFi-GAN voices can be pitchless.")
+        raise RVCError(
+            f"{path} is a {vocoder} voice without pitch; only HiFi-GAN voices can be pitchless. "
+            "The file was edited or damaged; get a fresh copy of the voice."
+        )
     sample_rate = _sample_rate(list(config), data.get("sr"), path)
     _check_upsampling(list(config), sample_rate, str(path))
     config = list(config)
@@ -295,19 +308,19 @@ def _load_exact(model: torch.nn.Module, state: Mapping[str, torch.Tensor], file:
     if missing:
         raise RVCError(
             f"{described} lacks {len(missing)} weights the model needs, e.g. {_disk_name(missing[0])!r}; "
-            "the file is incomplete."
+            "the file is incomplete. Get a complete copy of the voice."
         )
     unexpected = [key for key in state if key not in expected]
     if unexpected:
         raise RVCError(
             f"{described} has {len(unexpected)} weights this model does not use, e.g. {_disk_name(unexpected[0])!r}; "
-            "it was made by a different or newer tool."
+            "it was made by a different or newer tool. Pick a voice made by RVC, Applio or RVC Studio."
         )
     for key, tensor in state.items():
         if tuple(tensor.shape) != tuple(expected[key].shape):
             raise RVCError(
                 f"{described} does not match its own settings: {_disk_name(key)!r} is {list(tensor.shape)}, "
-                f"the model expects {list(expected[key].shape)}. The file was edited or damaged."
+                f"the model expects {list(expected[key].shape)}. The file was edited or damaged; get a fresh copy."
             )
     model.load_state_dict(state, strict=True)
 
@@ -348,7 +361,8 @@ class Voice:
             raise ValueError("this voice uses pitch: pass both `pitch` and `pitchf`")
         if int(sid.max()) >= self.n_speakers or int(sid.min()) < 0:
             raise RVCError(
-                f"Speaker ID {int(sid.max())} is out of range: this voice has speakers 0..{self.n_speakers - 1}."
+                f"Speaker ID {int(sid.max())} is out of range: this voice has speakers 0..{self.n_speakers - 1}. "
+                "Pick a speaker ID in that range."
             )
         device = self.device
         if self.use_f0:
@@ -374,7 +388,10 @@ def build_synthesizer(file: VoiceFile) -> torch.nn.Module:
             vocoder=file.vocoder,
         )
     except (ValueError, TypeError) as error:
-        raise RVCError(f"{file.path} asks for model settings RVC Studio cannot build ({error}).") from None
+        raise RVCError(
+            f"{file.path} asks for model settings RVC Studio cannot build ({error}). "
+            "Pick a voice made by RVC, Applio or RVC Studio."
+        ) from None
     del model.enc_q
     return model
 
