@@ -17,8 +17,16 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rvc.configs import SAMPLE_RATES, inference_config_list, load_config
+from rvc.configs import SAMPLE_RATES, load_config
 from rvc.models.vocoders import VOCODER_NAMES, build_vocoder
+
+GEOMETRY_KEYS = (
+    "resblock_kernel_sizes",
+    "resblock_dilation_sizes",
+    "upsample_rates",
+    "upsample_initial_channel",
+    "upsample_kernel_sizes",
+)
 
 
 def best_time(vocoder: torch.nn.Module, inputs: tuple, repeats: int, device: str) -> tuple[float, torch.Tensor]:
@@ -49,8 +57,10 @@ def main() -> None:
     parser.add_argument("--half", action="store_true", help="run in float16 (CUDA)")
     args = parser.parse_args()
 
-    config = inference_config_list(load_config(args.sr, "v2"))
-    (_, _, inter, _, _, _, _, _, _, _, kernels, dilations, rates, initial, up_kernels, _, gin, sr) = config
+    config = load_config(args.sr, "v2")
+    model = config["model"]
+    inter, gin, sr = model["inter_channels"], model["gin_channels"], config["data"]["sample_rate"]
+    geometry = {key: model[key] for key in GEOMETRY_KEYS}
     dtype = torch.float16 if args.half else torch.float32
     frames = int(args.seconds * 100)
     generator = torch.Generator().manual_seed(1)
@@ -62,17 +72,7 @@ def main() -> None:
     for name in VOCODER_NAMES:
         torch.manual_seed(0)
         vocoder = (
-            build_vocoder(
-                name,
-                initial_channel=inter,
-                resblock_kernel_sizes=kernels,
-                resblock_dilation_sizes=dilations,
-                upsample_rates=rates,
-                upsample_initial_channel=initial,
-                upsample_kernel_sizes=up_kernels,
-                gin_channels=gin,
-                sr=sr,
-            )
+            build_vocoder(name, initial_channel=inter, gin_channels=gin, sr=sr, **geometry)
             .to(args.device, dtype)
             .eval()
         )
