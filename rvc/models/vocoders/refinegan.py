@@ -22,6 +22,7 @@ import torchaudio
 from torch import nn
 
 from rvc.errors import RVCError
+from rvc.models.commons import mean_of_branches
 from rvc.models.vocoders.resblock import ResBlock
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
@@ -76,7 +77,7 @@ class AdaIN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, C, T] -> [B, C, T]."""
         noise = torch.randn_like(x) * self.weight[None, :, None]
-        return F.leaky_relu(noise.add_(x), LRELU_SLOPE, inplace=True)
+        return F.leaky_relu(noise.add_(x), LRELU_SLOPE)
 
 
 class ParallelResBlock(nn.Module):
@@ -102,8 +103,7 @@ class ParallelResBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, in_channels, T] -> [B, out_channels, T]."""
-        x = self.input_conv(x)
-        return torch.stack([block(x) for block in self.blocks]).mean(dim=0)
+        return mean_of_branches(self.blocks, self.input_conv(x))
 
 
 class RefineGAN(nn.Module):
