@@ -8,13 +8,13 @@ run's own embedder, so they always match it) and the filelist.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from rvc.atomic_files import atomic_path, write_json_atomic
 from rvc.configs import load_config
 from rvc.errors import RVCError
 from rvc.train.filelist import MUTE_SECONDS, write_filelist, write_mute_audio_and_pitch
@@ -62,24 +62,23 @@ def pitch_track(wav16k: np.ndarray, method: str, hop: int, device: str = "cpu") 
 
 def _save_npy(path: Path, array: np.ndarray) -> None:
     """`np.save` through a temp file so an interrupted run never leaves a truncated array."""
-    temp = path.with_name(f".{path.name}.tmp.npy")
-    np.save(temp, array)
-    os.replace(temp, path)
+    with atomic_path(path) as temp:
+        np.save(temp, array)
 
 
 def _copy_config(layout: RunLayout, sample_rate: int, version: str) -> None:
     """Write the run's config.json once; refuse a run that was started at another rate or version."""
+    wanted = load_config(sample_rate, version)
     if layout.config.exists():
         existing = json.loads(layout.config.read_text(encoding="utf-8"))
         rate, dim = existing["data"]["sample_rate"], existing["model"]["text_enc_hidden_dim"]
-        wanted_dim = 768 if version == "v2" else 256
-        if rate != sample_rate or dim != wanted_dim:
+        if rate != sample_rate or dim != wanted["model"]["text_enc_hidden_dim"]:
             raise RVCError(
                 f"run {layout.name!r} was set up for {rate} Hz / {dim}-d features; use a new run name to train at "
                 f"{sample_rate} Hz {version}, or delete {layout.config}"
             )
         return
-    layout.config.write_text(json.dumps(load_config(sample_rate, version), indent=2), encoding="utf-8")
+    write_json_atomic(layout.config, wanted)
 
 
 def extract_run(

@@ -6,13 +6,13 @@ Line format (Applio's): `wav|features|f0|f0_voiced|speaker` for pitch-guided voi
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from rvc.atomic_files import write_text_atomic
 from rvc.errors import RVCError
 from rvc.train.layout import RunLayout
 
@@ -108,10 +108,7 @@ def write_filelist(
             raise RVCError(f"mute item file {missing[0]} is missing; run the extract step again (it writes them)")
         entries += [m for m in mutes for _ in range(mute_files)]
     random.Random(seed).shuffle(entries)
-    text = "\n".join(format_entry(e, layout.root) for e in entries)
-    temp = layout.filelist.with_name(".filelist.txt.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, layout.filelist)
+    write_text_atomic(layout.filelist, "\n".join(format_entry(e, layout.root) for e in entries))
     return entries
 
 

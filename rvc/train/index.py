@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rvc.atomic_files import atomic_path
 from rvc.errors import RVCError
 
 KMEANS_ABOVE = 200_000
@@ -75,15 +76,9 @@ def write_index(index, path: Path) -> Path:
     """Write `index` to `path` atomically (temp file + rename)."""
     import faiss
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.tmp")
-    try:
+    with atomic_path(path) as temp:
         faiss.write_index(index, str(temp))
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
-    return path
+    return Path(path)
 
 
 def build_index_file(features_dir: Path, output: Path, seed: int = 0) -> Path:

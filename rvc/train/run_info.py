@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from rvc.atomic_files import write_json_atomic
 from rvc.errors import RVCError
 
 
@@ -23,15 +22,7 @@ def read_model_info(path: Path) -> dict:
 
 def update_model_info(path: Path, **values) -> dict:
     """Merge `values` into the model info at `path` and write it atomically; returns the new content."""
-    path = Path(path)
     info = read_model_info(path)
     info.update(values)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(info, file, indent=4)
-        os.replace(temp_name, path)
-    finally:
-        Path(temp_name).unlink(missing_ok=True)
+    write_json_atomic(path, info, indent=4)
     return info

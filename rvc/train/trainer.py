@@ -13,24 +13,23 @@ import contextlib
 import datetime
 import json
 import math
-import os
 import random
 import socket
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 import torch.distributed as dist
 
+from rvc.atomic_files import write_json_atomic
 from rvc.configs import segment_frames, training_config_list
 from rvc.errors import RVCError
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 
 LATEST_TAG = 2333333
-MIN_BATCHES = 1
 AVERAGE_TAGS = {
     "loss/g/total": "Average_Loss/Generator_Avg_Total",
     "loss/g/adv": "Average_Loss/Generator_Avg_ADV",
@@ -62,17 +61,10 @@ def resolve_precision(requested: str, device: torch.device) -> Precision:
     return Precision(requested, torch.float16 if requested == "fp16" else torch.bfloat16, requested == "fp16")
 
 
-@dataclass
-class StepResult:
-    """Losses and gradient norms of one training step (floats, for logging)."""
-
-    losses: dict[str, float] = field(default_factory=dict)
-
-
 def _split_holdout(entries: list, count: int, seed: int) -> tuple[list, list]:
     """(training entries, held-out entries): `count` real slices (never mute items), only if at least 4x remain."""
     real = sorted((e for e in entries if "mute" not in e.wav.parts), key=lambda e: str(e.wav))
-    if count == 0 or len(real) < 4 * count + count:
+    if count == 0 or len(real) < 5 * count:
         return entries, []
     held = set(random.Random(seed).sample(range(len(real)), count))
     held_paths = {real[i].wav for i in held}
@@ -83,12 +75,6 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def _write_json_atomic(path: Path, data: dict) -> None:
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    os.replace(temp, path)
 
 
 def _numbered_pairs(folder: Path) -> list[int]:
@@ -143,12 +129,11 @@ class Trainer:
                 f"the filelist of {o.name!r} was made {'with' if not o.use_f0 else 'without'} pitch; "
                 "run extract again with the same pitch setting as training"
             )
-        train_entries, self.holdout = _split_holdout(entries, o.holdout, o.seed)
+        train_entries, holdout = _split_holdout(entries, o.holdout, o.seed)
         self.dataset = TrainingDataset(train_entries, self.config, cache_in_memory=o.cache_in_memory)
+        self.holdout = TrainingDataset(holdout, self.config, cache_in_memory=True)
         frames = [self.dataset.frames(i) for i in range(len(self.dataset))]
         self.sampler = BucketSampler(frames, o.batch_size, replicas=self.world_size, rank=self.rank, seed=o.seed)
-        if len(self.sampler) < MIN_BATCHES:
-            raise RVCError("the dataset gives no full batch; lower the batch size or add recordings")
         self.loader = torch.utils.data.DataLoader(
             self.dataset,
             batch_sampler=self.sampler,
@@ -257,30 +242,32 @@ class Trainer:
         return float(torch.nn.utils.clip_grad_norm_(model.parameters(), limit))
 
     def _mel_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        """The configured mel loss between waveforms `[B, 1, N]`, weighted by `c_mel` (/3 for multi-scale)."""
         from rvc.train.losses import multiscale_mel_loss
-        from rvc.train.mel import mel_spectrogram
 
         c_mel = self.config["train"]["c_mel"]
         if self.options.mel_loss == "multi-scale":
             return multiscale_mel_loss(real, fake, self.options.sample_rate) * (c_mel / 3)
-        data = self.config["data"]
-        mels = [
-            mel_spectrogram(
-                x.squeeze(1).float(),
-                data["sample_rate"],
-                data["filter_length"],
-                self.hop,
-                data["win_length"],
-                data["n_mel_channels"],
-                data["mel_fmin"],
-                data["mel_fmax"],
-            )
-            for x in (real, fake)
-        ]
-        return torch.nn.functional.l1_loss(mels[0], mels[1]) * c_mel
+        return torch.nn.functional.l1_loss(self._mel(real), self._mel(fake)) * c_mel
 
-    def train_step(self, batch) -> StepResult:
-        """One generator/discriminator update (respecting the head start)."""
+    def _mel(self, audio: torch.Tensor) -> torch.Tensor:
+        """Log mel `[B, n_mels, frames]` of `audio` `[B, 1, N]` with the run's STFT and mel settings."""
+        from rvc.train.mel import mel_spectrogram
+
+        data = self.config["data"]
+        return mel_spectrogram(
+            audio.squeeze(1).float(),
+            data["sample_rate"],
+            data["filter_length"],
+            self.hop,
+            data["win_length"],
+            data["n_mel_channels"],
+            data["mel_fmin"],
+            data["mel_fmax"],
+        )
+
+    def train_step(self, batch) -> dict[str, float]:
+        """One generator/discriminator update (respecting the head start); its losses and gradient norms."""
         from rvc.models.commons import slice_segments
         from rvc.train.losses import (
             discriminator_loss,
@@ -294,7 +281,7 @@ class Trainer:
         in_head_start = self.step < o.head_start_steps
         update_d = not (in_head_start and o.head_start == "generator")
         update_g = not (in_head_start and o.head_start == "discriminator")
-        result = StepResult()
+        losses: dict[str, float] = {}
         grad_context = contextlib.nullcontext() if update_g else torch.no_grad()
         with grad_context, self._autocast():
             y_hat, ids_slice, _x_mask, z_mask, (_z, z_p, m_p, logs_p, _m_q, logs_q) = self.generator(
@@ -316,9 +303,9 @@ class Trainer:
             self.optim_d.zero_grad(set_to_none=True)
             self.scaler.scale(loss_d).backward()
             self.scaler.unscale_(self.optim_d)
-            result.losses["grad/norm_d"] = self._clip(self.discriminator)
-            self._step(self.optim_d, result.losses["grad/norm_d"])
-            result.losses["loss/d/total"] = loss_d.item()
+            losses["grad/norm_d"] = self._clip(self.discriminator)
+            self._step(self.optim_d, losses["grad/norm_d"])
+            losses["loss/d/total"] = loss_d.item()
 
         if update_g:
             with self._autocast():
@@ -331,9 +318,9 @@ class Trainer:
             self.optim_g.zero_grad(set_to_none=True)
             self.scaler.scale(total).backward()
             self.scaler.unscale_(self.optim_g)
-            result.losses["grad/norm_g"] = self._clip(self.generator)
-            self._step(self.optim_g, result.losses["grad/norm_g"])
-            result.losses.update(
+            losses["grad/norm_g"] = self._clip(self.generator)
+            self._step(self.optim_g, losses["grad/norm_g"])
+            losses.update(
                 {
                     "loss/g/total": total.item(),
                     "loss/g/adv": adv.item(),
@@ -345,7 +332,7 @@ class Trainer:
         self.scaler.update()
         self.step += 1
         self._last = (wave.detach(), y_hat.detach())
-        return result
+        return losses
 
     def _step(self, optimizer: torch.optim.Optimizer, norm: float) -> None:
         """Optimizer step; in fp32 a non-finite gradient norm skips the update instead of corrupting weights."""
@@ -358,36 +345,22 @@ class Trainer:
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
         """Mel L1 and multi-resolution STFT distance of held-out slices converted by the current model."""
-        from rvc.train.dataset import TrainingDataset, collate
+        from rvc.train.dataset import collate
         from rvc.train.losses import multi_resolution_stft_loss
-        from rvc.train.mel import mel_spectrogram
 
-        if not self.holdout:
+        if not len(self.holdout):
             return {}
         generator = getattr(self.generator, "module", self.generator)
         generator.eval()
-        data = self.config["data"]
-        held = TrainingDataset(self.holdout, self.config)
         mel_l1, mrstft = [], []
-        for index in range(len(held)):
-            batch = collate([held[index]]).to(self.device)
+        for index in range(len(self.holdout)):
+            batch = collate([self.holdout[index]]).to(self.device)
             audio, _, _ = generator.infer(
                 batch.phone, batch.phone_lengths, batch.pitch, batch.pitchf, batch.sid, noise_scale=0.0
             )
             n = min(audio.shape[-1], batch.wave.shape[-1])
             real, fake = batch.wave[..., :n].float(), audio[..., :n].float()
-            mels = [
-                mel_spectrogram(
-                    x.squeeze(1),
-                    data["sample_rate"],
-                    data["filter_length"],
-                    self.hop,
-                    data["win_length"],
-                    data["n_mel_channels"],
-                )
-                for x in (real, fake)
-            ]
-            mel_l1.append(torch.nn.functional.l1_loss(mels[0], mels[1]).item())
+            mel_l1.append(torch.nn.functional.l1_loss(self._mel(real), self._mel(fake)).item())
             mrstft.append(multi_resolution_stft_loss(real, fake).item())
         generator.train()
         self._sample = fake[0].cpu()
@@ -435,7 +408,7 @@ class Trainer:
     ) -> None:
         if not self.is_main:
             return
-        _write_json_atomic(
+        write_json_atomic(
             self.layout.progress,
             {
                 "status": status,
@@ -452,22 +425,10 @@ class Trainer:
             },
         )
 
-    def _log_images_and_audio(self, epoch: int, save_epoch: bool) -> None:
-        from rvc.train.mel import mel_spectrogram
-
-        data = self.config["data"]
+    def _log_images_and_audio(self, save_epoch: bool) -> None:
+        """Mel images of the last batch's real and generated slice; at save epochs a held-out audio sample."""
         wave, y_hat = self._last
-        mels = [
-            mel_spectrogram(
-                x[:1].squeeze(1).float(),
-                data["sample_rate"],
-                data["filter_length"],
-                self.hop,
-                data["win_length"],
-                data["n_mel_channels"],
-            )[0].cpu()
-            for x in (wave, y_hat)
-        ]
+        mels = [self._mel(x[:1])[0].cpu() for x in (wave, y_hat)]
         for tag, mel in zip(("slice/mel_org", "slice/mel_gen"), mels, strict=True):
             image = (mel - mel.min()) / (mel.max() - mel.min()).clamp_min(1e-5)
             self.writer.add_image(tag, image.flip(0).unsqueeze(0), self.step)
@@ -514,9 +475,9 @@ class Trainer:
             self.sampler.set_epoch(epoch)
             epoch_mean = EpochMean()
             for batch in self.loader:
-                result = self.train_step(batch)
-                epoch_mean.add(result.losses)
-                window_means = window.add(result.losses)
+                losses = self.train_step(batch)
+                epoch_mean.add(losses)
+                window_means = window.add(losses)
                 if window_means is not None and self.is_main:
                     averaged = window_means
                     for name, value in window_means.items():
@@ -536,16 +497,16 @@ class Trainer:
                     self.writer.add_scalar(
                         name if name.startswith("validation") else f"loss_avg/{name}", value, self.step
                     )
-                for name, value in result.losses.items():
+                for name, value in losses.items():
                     self.writer.add_scalar(name, value, self.step)
                 self.writer.add_scalar("learning_rate/g", lr_g, self.step)
                 self.writer.add_scalar("learning_rate/d", lr_d, self.step)
-                self._log_images_and_audio(epoch, save_epoch)
+                self._log_images_and_audio(save_epoch)
                 self.writer.flush()
                 history.append({"epoch": epoch, "step": self.step, **means, **validation})
                 elapsed = time.monotonic() - started
                 eta = elapsed / (epoch - self.start_epoch + 1) * (o.epochs - epoch)
-                self._write_progress("training", epoch, result.losses, averaged, eta, history)
+                self._write_progress("training", epoch, losses, averaged, eta, history)
                 line = " | ".join(f"{k}={v:.3f}" for k, v in {**means, **validation}.items() if "norm" not in k)
                 self.log(
                     f"{o.name} | epoch={epoch}/{o.epochs} | step={self.step} | {line} | "
@@ -556,7 +517,7 @@ class Trainer:
             if self.world_size > 1:
                 dist.barrier()
         if self.is_main:
-            self._write_progress("finished", o.epochs, result.losses, averaged, 0.0, history, "training complete")
+            self._write_progress("finished", o.epochs, losses, averaged, 0.0, history, "training complete")
             self.writer.close()
             self.log(f"training complete: {o.epochs} epochs, {self.step} steps")
 
@@ -608,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
 def _record_failure(layout: RunLayout | None, message: str) -> None:
     """Tell the UI (through progress.json) that the run ended with `message`."""
     if layout is not None and layout.root.is_dir():
-        _write_json_atomic(layout.progress, {"status": "failed", "message": message})
+        write_json_atomic(layout.progress, {"status": "failed", "message": message})
 
 
 if __name__ == "__main__":

@@ -56,19 +56,19 @@ def _changed(model: torch.nn.Module, before: list[torch.Tensor]) -> bool:
 def test_head_start_trains_only_one_network_for_its_steps(head_start):
     trainer = _trainer(head_start=head_start, head_start_steps=1, grad_clip=None)
     g_before, d_before = _snapshot(trainer.generator), _snapshot(trainer.discriminator)
-    result = trainer.train_step(_batch())
+    losses = trainer.train_step(_batch())
     assert _changed(trainer.generator, g_before) == (head_start == "generator")
     assert _changed(trainer.discriminator, d_before) == (head_start == "discriminator")
     trained = "loss/g/total" if head_start == "generator" else "loss/d/total"
     skipped = "loss/d/total" if head_start == "generator" else "loss/g/total"
-    assert trained in result.losses and skipped not in result.losses
+    assert trained in losses and skipped not in losses
     assert trainer.step == 1
 
 
 def test_gradient_norm_limit_clips_and_reports_the_raw_norm():
     trainer = _trainer(grad_clip=1e-3, gradient_centralization=False)
-    result = trainer.train_step(_batch())
-    assert result.losses["grad/norm_g"] > 1e-3 and result.losses["grad/norm_d"] > 1e-3
+    losses = trainer.train_step(_batch())
+    assert losses["grad/norm_g"] > 1e-3 and losses["grad/norm_d"] > 1e-3
     clipped = torch.linalg.vector_norm(
         torch.stack([p.grad.norm() for p in trainer.generator.parameters() if p.grad is not None])
     )
@@ -87,3 +87,27 @@ def test_a_run_extracted_at_another_rate_is_refused():
     _trainer()
     with pytest.raises(RVCError, match="was extracted for 32000 Hz, not 40000 Hz"):
         Trainer(TrainOptions(name="steps", sample_rate=40000))
+
+
+def test_single_scale_mel_loss_step():
+    losses = _trainer(mel_loss="single-scale").train_step(_batch())
+    assert losses["loss/g/mel"] > 0 and all(torch.isfinite(torch.tensor(list(losses.values()))))
+
+
+def test_held_out_slices_are_converted_and_scored():
+    from rvc.paths import logs_dir
+    from rvc.train.dataset import TrainingDataset
+    from rvc.train.filelist import write_filelist
+    from tests.train.test_filelist_dataset import SR as RUN_SR
+    from tests.train.test_filelist_dataset import _make_run
+
+    layout = _make_run(logs_dir(), slices=(("0_0_0", 1.0),))
+    layout.config.write_text(json.dumps(load_config(RUN_SR)))
+    entries = write_filelist(layout, RUN_SR, mute_files=0)
+    trainer = Trainer(TrainOptions(name="voice", sample_rate=RUN_SR, pretrained=False))
+    trainer.build_models(speakers=1)
+    trainer.holdout = TrainingDataset(entries, trainer.config)
+    scores = trainer.evaluate()
+    assert set(scores) == {"validation/mel_l1", "validation/mrstft"}
+    assert all(0 < value < 100 for value in scores.values())
+    assert trainer._sample.shape == (1, 98 * 400)
