@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN", "RefineGAN")
-RATES = (32000, 40000, 44100, 48000)
+from rvc.configs import SAMPLE_RATES
+from rvc.models.vocoders import VOCODER_NAMES
+
 FRAMES = 300
 
 
@@ -103,8 +104,8 @@ def main() -> None:
     parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"))
     parser.add_argument("--batch-size", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--vocoders", nargs="+", default=list(VOCODERS), choices=VOCODERS)
-    parser.add_argument("--rates", nargs="+", type=int, default=list(RATES), choices=RATES)
+    parser.add_argument("--vocoders", nargs="+", default=list(VOCODER_NAMES), choices=VOCODER_NAMES)
+    parser.add_argument("--rates", nargs="+", type=int, default=list(SAMPLE_RATES), choices=SAMPLE_RATES)
     parser.add_argument("--one", nargs=2, metavar=("VOCODER", "RATE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:

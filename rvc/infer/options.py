@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from rvc.configs import DEFAULT_NOISE_SCALE
 from rvc.errors import RVCError
 
 OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg", "m4a")
@@ -61,7 +62,7 @@ class ConversionOptions:
     device: str = "auto"
     half: bool = False
     seed: int | None = None
-    noise_scale: float = 0.66666
+    noise_scale: float = DEFAULT_NOISE_SCALE
 
     def __post_init__(self) -> None:
         _check_range("pitch", self.pitch, -48, 48)

@@ -67,6 +67,6 @@ class FeatureIndex:
         weight = np.divide(weight, total, out=np.zeros_like(weight), where=total > 0)
         retrieved = np.einsum("tk,tkc->tc", weight, self.vectors[np.maximum(ids, 0)]).astype(np.float32)
         found = total[:, 0] > 0
-        mixed = features.astype(np.float32).copy()
+        mixed = features.astype(np.float32)
         mixed[found] = rate * retrieved[found] + (1.0 - rate) * features[found]
         return mixed

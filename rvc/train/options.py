@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rvc.atomic_files import write_text_atomic
+from rvc.configs import SAMPLE_RATES, VERSIONS
 from rvc.errors import RVCError
+from rvc.models.vocoders import VOCODER_NAMES
 
-SAMPLE_RATES = (32000, 40000, 44100, 48000)
-VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN", "RefineGAN")
+VOCODERS = VOCODER_NAMES
 OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam")
 WARMUP_SHAPES = ("linear", "cosine")
 PRECISIONS = ("fp32", "fp16", "bf16")
@@ -77,7 +78,7 @@ class TrainOptions:
             ),
             (self.sample_rate in SAMPLE_RATES, f"sample rate must be one of {SAMPLE_RATES}"),
             (self.vocoder in VOCODERS, f"vocoder must be one of {', '.join(VOCODERS)}"),
-            (self.version in ("v1", "v2"), "version must be v1 or v2"),
+            (self.version in VERSIONS, f"version must be one of {', '.join(VERSIONS)}"),
             (self.use_f0 or self.vocoder == "HiFi-GAN", "MRF HiFi-GAN and RefineGAN need pitch guidance"),
             (_whole(self.epochs, 1), "epochs must be a whole number >= 1"),
             (_whole(self.batch_size, 1), "batch size must be a whole number >= 1"),
@@ -128,12 +129,7 @@ class TrainOptions:
 
     def save(self, path: Path) -> Path:
         """Write the options as a JSON preset, atomically (temp file + rename)."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_text(self.to_json(), encoding="utf-8")
-        os.replace(temporary, path)
-        return path
+        return write_text_atomic(path, self.to_json())
 
     @classmethod
     def load(cls, path: Path, **overrides) -> TrainOptions:

@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 
 from rvc import audio
+from rvc.configs import SAMPLE_RATES
 from rvc.errors import RVCError
 from rvc.train.layout import RunLayout
 from rvc.train.run_info import update_model_info
 from rvc.train.slicer import find_segments
 
-SAMPLE_RATES = (32000, 40000, 44100, 48000)
 CUT_MODES = ("automatic", "simple", "skip")
 NORMALIZE_MODES = ("none", "pre", "post")
 FEATURE_RATE = 16000
