@@ -270,3 +270,15 @@ def missing(include_optional: bool = False) -> list[Prerequisite]:
     """Prerequisites not yet on disk."""
     items = catalogue() if include_optional else essential_items()
     return [item for item in items if not item.present]
+
+
+def pretrained_notice(sample_rate: int, vocoder: str, version: str = "v2", use_f0: bool = True) -> str | None:
+    """Why the public pretrained for this combination cannot be used (none exists, or not downloaded), else None."""
+    items = pretrained_items(sample_rate, vocoder, version, use_f0)
+    if not items:
+        return no_pretrained_message(sample_rate, vocoder, version, use_f0)
+    missing = [item for item in items if not item.present]
+    if missing:
+        names = " and ".join(item.path.name for item in missing)
+        return f"pretrained {names} {'is' if len(missing) == 1 else 'are'} not downloaded: {fix_for(missing[0])}"
+    return None

@@ -11,7 +11,6 @@ import os
 import gradio as gr
 
 from rvc import jobs, paths
-from rvc.commands.train import pretrained_notice
 from rvc.errors import RVCError
 from rvc.train.layout import RunLayout
 from rvc.train.options import (
@@ -133,7 +132,7 @@ def start_training(name: str, *values) -> tuple[str, gr.Timer]:
     """Start training with the page's options; the result line, and the progress timer switched on."""
     try:
         options = options_from_ui(name, dict(zip(UI_KEYS, values, strict=True)))
-        notice = pretrained_notice(options)
+        notice = options.pretrained_notice()
         job = jobs.start_training(options)
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)

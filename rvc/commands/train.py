@@ -166,22 +166,6 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
     return TrainOptions(**given)
 
 
-def pretrained_notice(options: TrainOptions) -> str | None:
-    """What to tell the user before training when the pretrained G/D they asked for cannot be used."""
-    from rvc.prerequisites import fix_for, no_pretrained_message, pretrained_items
-
-    if not options.pretrained or (options.pretrained_g and options.pretrained_d):
-        return None
-    items = pretrained_items(options.sample_rate, options.vocoder, options.version, options.use_f0)
-    if not items:
-        return no_pretrained_message(options.sample_rate, options.vocoder, options.version, options.use_f0)
-    missing = [item for item in items if not item.present]
-    if missing:
-        names = " and ".join(item.path.name for item in missing)
-        return f"pretrained {names} {'is' if len(missing) == 1 else 'are'} not downloaded: {fix_for(missing[0])}"
-    return None
-
-
 def run(args: argparse.Namespace) -> int:
     """Stop, write a preset, or start the training and follow its log until it exits (or return with --detach)."""
     from rvc import jobs
@@ -196,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     if args.save_preset is not None:
         print(f"preset written: {options.save(args.save_preset)}")
         return 0
-    notice = pretrained_notice(options)
+    notice = options.pretrained_notice()
     if notice:
         print(f"warning: {notice}", file=sys.stderr)
     log_start = _size(RunLayout.named(options.name).train_log)

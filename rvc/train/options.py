@@ -14,6 +14,7 @@ from rvc.atomic_files import write_text_atomic
 from rvc.configs import SAMPLE_RATES, VERSIONS
 from rvc.errors import RVCError
 from rvc.models.vocoders import VOCODER_NAMES
+from rvc.paths import check_run_name
 
 VOCODERS = VOCODER_NAMES
 OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam")
@@ -71,11 +72,8 @@ class TrainOptions:
 
     def validate(self) -> None:
         """Raise RVCError naming the first option out of range."""
+        check_run_name(self.name)
         checks = [
-            (
-                bool(self.name) and "/" not in self.name and "\\" not in self.name,
-                "run name must be a plain folder name",
-            ),
             (self.sample_rate in SAMPLE_RATES, f"sample rate must be one of {SAMPLE_RATES}"),
             (self.vocoder in VOCODERS, f"vocoder must be one of {', '.join(VOCODERS)}"),
             (self.version in VERSIONS, f"version must be one of {', '.join(VERSIONS)}"),
@@ -103,6 +101,14 @@ class TrainOptions:
         for ok, message in checks:
             if not ok:
                 raise RVCError(f"invalid training option: {message}")
+
+    def pretrained_notice(self) -> str | None:
+        """Why the public pretrained G/D asked for cannot be used (none exists, or not downloaded), else None."""
+        from rvc.prerequisites import pretrained_notice
+
+        if not self.pretrained or (self.pretrained_g and self.pretrained_d):
+            return None
+        return pretrained_notice(self.sample_rate, self.vocoder, self.version, self.use_f0)
 
     @property
     def world_size(self) -> int:
@@ -136,7 +142,7 @@ class TrainOptions:
         """Read a JSON preset (options given in `overrides` win)."""
         path = Path(path)
         if not path.is_file():
-            raise RVCError(f"training preset {path} not found")
+            raise RVCError(f"training preset {path} not found; pick one from the presets folder or save one first")
         return cls.from_json(path.read_text(encoding="utf-8"), **overrides)
 
 

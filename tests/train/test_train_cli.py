@@ -165,14 +165,12 @@ def test_ctrl_c_stops_the_training_and_says_how_to_resume(monkeypatch, capsys):
 
 
 def test_pretrained_notices(monkeypatch, capsys):
-    assert train_command.pretrained_notice(TrainOptions(name="v", pretrained=False)) is None
-    assert train_command.pretrained_notice(TrainOptions(name="v", sample_rate=44100)) == no_pretrained_message(
-        44100, "HiFi-GAN"
-    )
-    missing = train_command.pretrained_notice(TrainOptions(name="v", sample_rate=40000))
+    assert TrainOptions(name="v", pretrained=False).pretrained_notice() is None
+    assert TrainOptions(name="v", sample_rate=44100).pretrained_notice() == no_pretrained_message(44100, "HiFi-GAN")
+    missing = TrainOptions(name="v", sample_rate=40000).pretrained_notice()
     assert missing.startswith("pretrained f0G40k.pth and f0D40k.pth are not downloaded: run `python -m rvc download")
     custom = TrainOptions(name="v", sample_rate=44100, pretrained_g="/g.pth", pretrained_d="/d.pth")
-    assert train_command.pretrained_notice(custom) is None
+    assert custom.pretrained_notice() is None
     _use_trainer(monkeypatch, QUICK_TRAINER, "0")
     assert cli.main(["train", "--name", "voice", "--sample-rate", "44100"]) == 0
     assert f"warning: {no_pretrained_message(44100, 'HiFi-GAN')}" in capsys.readouterr().err
