@@ -191,7 +191,7 @@ def start_tensorboard(name: str) -> str:
     if running is not None and running.info.get("url"):
         return running.info["url"]
     layout.eval_dir.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://{TENSORBOARD_HOST}:{port}/"
     command = [
         sys.executable, "-m", "tensorboard.main",
@@ -269,7 +269,8 @@ def _wait_until(condition, timeout: float) -> bool:
         time.sleep(0.05)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((TENSORBOARD_HOST, 0))
         return sock.getsockname()[1]

@@ -11,7 +11,6 @@ slices untouched; a successful one also drops the old slices' pitch, features an
 from __future__ import annotations
 
 import os
-import re
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,6 +23,7 @@ import numpy as np
 from rvc import audio
 from rvc.configs import SAMPLE_RATES
 from rvc.errors import RVCError
+from rvc.paths import check_run_name
 from rvc.train.layout import RunLayout
 from rvc.train.run_info import update_model_info
 from rvc.train.slicer import find_segments
@@ -153,7 +153,7 @@ def preprocess_dataset(
     progress: Callable[[int, int], None] | None = None,
 ) -> PreprocessResult:
     """Slice every file of `dataset` into the run `name`'s folders; `progress(done, total)` after each file."""
-    layout = RunLayout.named(_check_name(name))
+    layout = RunLayout.named(check_run_name(name.strip()))
     files, speakers = discover_dataset(dataset)
     workers = max(1, min(workers or os.cpu_count() or 1, len(files)))
     layout.root.mkdir(parents=True, exist_ok=True)
@@ -286,14 +286,6 @@ def _replace_slices(layout: RunLayout, staging: dict[Path, Path]) -> None:
     for final, folder in staging.items():
         shutil.rmtree(final, ignore_errors=True)
         folder.rename(final)
-
-
-def _check_name(name: str) -> str:
-    """The run name, refused when empty or when it would leave the logs folder."""
-    cleaned = name.strip()
-    if not cleaned or cleaned in (".", "..") or re.search(r"[/\\:]", cleaned):
-        raise RVCError(f"Invalid run name '{name}': use letters, digits, '-' or '_' (no slashes).")
-    return cleaned
 
 
 def _natural(path: Path) -> tuple[int, int | str]:

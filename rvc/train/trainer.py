@@ -14,7 +14,6 @@ import datetime
 import json
 import math
 import random
-import socket
 import sys
 import time
 from dataclasses import dataclass
@@ -69,12 +68,6 @@ def _split_holdout(entries: list, count: int, seed: int) -> tuple[list, list]:
     held = set(random.Random(seed).sample(range(len(real)), count))
     held_paths = {real[i].wav for i in held}
     return [e for e in entries if e.wav not in held_paths], [real[i] for i in sorted(held)]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _numbered_pairs(folder: Path) -> list[int]:
@@ -204,7 +197,7 @@ class Trainer:
     def _load_pretrained(self) -> None:
         """Load the pretrained pair (custom paths, else the public one for this rate/vocoder) or say why not."""
         from rvc.models.checkpoints import load_checkpoint
-        from rvc.prerequisites import no_pretrained_message, pretrained_for
+        from rvc.prerequisites import pretrained_for, pretrained_notice
 
         o = self.options
         if not o.pretrained:
@@ -216,17 +209,11 @@ class Trainer:
             if missing:
                 raise RVCError(f"custom pretrained file not found: {missing[0]}; give both a G and a D file")
         else:
+            notice = pretrained_notice(o.sample_rate, o.vocoder, o.version, o.use_f0)
+            if notice:
+                self.log(f"warning: {notice}; training from scratch")
+                return
             pair = pretrained_for(o.sample_rate, o.vocoder, o.version, o.use_f0)
-            if pair is None:
-                self.log(f"warning: {no_pretrained_message(o.sample_rate, o.vocoder, o.version, o.use_f0)}")
-                return
-            if not all(p.is_file() for p in pair):
-                self.log(
-                    f"warning: pretrained {pair[0].name}/{pair[1].name} not downloaded, training from scratch; "
-                    f"get them with `python -m rvc download --pretrained --sample-rate {o.sample_rate} "
-                    f"--vocoder '{o.vocoder}'`"
-                )
-                return
         load_checkpoint(pair[0], self.generator, resize_speakers=True)
         load_checkpoint(pair[1], self.discriminator)
         self.log(f"pretrained loaded: {pair[0].name}, {pair[1].name}")
@@ -539,11 +526,13 @@ def _worker(rank: int, options_json: str, world_size: int, port: int) -> None:
 
 def train(options: TrainOptions) -> None:
     """Train in this process, or spawn one process per GPU / CPU process and train with DDP."""
+    from rvc.jobs import free_port
+
     world = options.world_size
     if world == 1:
         _worker(0, options.to_json(), 1, 0)
         return
-    torch.multiprocessing.spawn(_worker, args=(options.to_json(), world, _free_port()), nprocs=world, join=True)
+    torch.multiprocessing.spawn(_worker, args=(options.to_json(), world, free_port()), nprocs=world, join=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -209,7 +209,7 @@ def test_options_and_names_are_validated(dataset):
         PreprocessOptions(40000, cut_mode="smart")
     with pytest.raises(RVCError, match="Overlap"):
         PreprocessOptions(40000, chunk_seconds=1.0, overlap_seconds=0.6)
-    with pytest.raises(RVCError, match="Invalid run name"):
+    with pytest.raises(RVCError, match="invalid run name"):
         preprocess_dataset("../escape", dataset, PreprocessOptions(40000))
     assert format_duration(3725.9) == "01:02:05"
 
