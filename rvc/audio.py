@@ -26,7 +26,8 @@ log = logging.getLogger(__name__)
 AUDIO_EXTENSIONS = frozenset(
     {".wav", ".flac", ".ogg", ".oga", ".mp3", ".m4a", ".mp4", ".aac", ".opus", ".webm", ".wma", ".aif", ".aiff", ".ac3"}
 )
-SAVE_FORMATS = ("wav", "flac", "ogg", "mp3", "m4a")
+AUDIO_FORMATS = ("wav", "flac", "mp3", "ogg", "m4a")
+"""Formats audio can be written in (conversion output, exports), the first being the default."""
 
 _SOUNDFILE_EXTENSIONS = frozenset({".wav", ".flac", ".ogg", ".oga", ".mp3", ".aif", ".aiff"})
 _SOUNDFILE_WRITE = {"wav": ("WAV", "PCM_16"), "flac": ("FLAC", "PCM_16"), "ogg": ("OGG", "VORBIS")}
@@ -84,8 +85,8 @@ def save_audio(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: s
     """
     path = Path(path)
     fmt = path.suffix.lower().lstrip(".")
-    if fmt not in SAVE_FORMATS:
-        raise RVCError(f"Cannot write {path}: unknown audio format '{fmt}'. Use one of {', '.join(SAVE_FORMATS)}.")
+    if fmt not in AUDIO_FORMATS:
+        raise RVCError(f"Cannot write {path}: unknown audio format '{fmt}'. Use one of {', '.join(AUDIO_FORMATS)}.")
     audio = np.asarray(audio, dtype=np.float32)
     if audio.ndim not in (1, 2) or audio.shape[0] == 0:
         raise ValueError(f"audio must be a non-empty [N] or [N, C] array, got shape {audio.shape}")

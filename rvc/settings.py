@@ -14,8 +14,8 @@ from pathlib import Path
 
 from rvc import paths
 from rvc.atomic_files import atomic_path
+from rvc.configs import PRECISIONS
 from rvc.errors import RVCError
-from rvc.train.options import PRECISIONS
 
 THEMES: tuple[str, ...] = (
     "Default",

@@ -10,6 +10,8 @@ from rvc.errors import RVCError
 CONFIGS_DIR = Path(__file__).resolve().parent
 SAMPLE_RATES = (32000, 40000, 44100, 48000)
 VERSIONS = ("v1", "v2")
+PRECISIONS = ("fp32", "fp16", "bf16")
+"""Number formats a model can train or run in (fp16/bf16 fall back to fp32 where the device lacks them)."""
 LEGACY_SEGMENT_SIZE = 32
 """Entry 2 of a voice file's `config` list: every reference exporter writes this constant, not the training segment."""
 DEFAULT_NOISE_SCALE = 0.66666

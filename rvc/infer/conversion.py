@@ -67,12 +67,12 @@ def usable_index_path(path: str | Path) -> Path:
 
 def output_format(output_path: Path, options: ConversionOptions) -> str:
     """The format to write: the option if given, else the output file's extension, else wav."""
-    from rvc.infer.options import OUTPUT_FORMATS
+    from rvc.audio import AUDIO_FORMATS
 
     if options.output_format:
         return options.output_format.lower().lstrip(".")
     suffix = output_path.suffix.lower().lstrip(".")
-    return suffix if suffix in OUTPUT_FORMATS else "wav"
+    return suffix if suffix in AUDIO_FORMATS else AUDIO_FORMATS[0]
 
 
 def convert(

@@ -3,82 +3,133 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from rvc.audio import AUDIO_FORMATS
 from rvc.configs import DEFAULT_NOISE_SCALE
 from rvc.errors import RVCError
+from rvc.features.f0 import METHODS
+from rvc.option_spec import check_spec_ranges, option
+from rvc.prerequisites import EMBEDDERS
 
-OUTPUT_FORMATS = ("wav", "flac", "mp3", "ogg", "m4a")
 OUTPUT_RATES = (16000, 22050, 24000, 32000, 40000, 44100, 48000)
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PITCH_METHODS = (*METHODS, "hybrid[rmvpe+fcpe]")
+"""The pitch methods offered in lists; any `hybrid[a+b+...]` of `METHODS` is accepted too."""
+
+_PITCH, _INDEX, _OUTPUT, _EFFECTS, _RUN = "pitch", "voice and index", "output", "effects", "device and randomness"
+
+
+def _effects_from_texts(texts: list[str]) -> dict[str, dict[str, float]]:
+    """`--effect` values ("reverb:room_size=0.8", ...) -> the effects mapping, in the order given."""
+    from rvc.infer.effects import parse_effect
+
+    return dict(parse_effect(text) for text in texts)
 
 
 @dataclass(frozen=True)
 class ConversionOptions:
     """Settings of one conversion; the defaults are what the UI starts with.
 
-    pitch: transposition in semitones (-24..24).
-    f0_method: pitch method name from `rvc.features.f0.METHODS`, or `hybrid[a+b]`.
-    index_rate: share of the retrieved training features mixed into the input's features (0..1).
-    protect: 0.5 = off; lower values keep more of the un-indexed features in unvoiced frames (consonants,
-        breaths), so the index cannot smear them. Only matters when an index is used.
-    rms_mix_rate: 1 keeps the converted audio's own loudness curve, 0 imposes the input's (0..1).
-    filter_radius: median filter of the pitch track over 2·r+1 frames (0 = off).
-    speaker_id: row of the voice's speaker table.
-    autotune: pull of each voiced frame toward the nearest semitone (0 = off, 1 = hard snap).
-    split_audio: convert only the non-silent stretches, leaving silences silent.
-    formant_shift: spectral-envelope scale applied to the input before conversion (1 = off, 0.5..2).
-    clean_strength: spectral-gating noise reduction of the output (0 = off, 1 = strongest).
-    effects: post effects in order, `{name: {param: value}}` (names in `rvc.infer.effects.EFFECTS`).
-    index_path: faiss index paired with the voice ("" = none).
-    embedder: built-in embedder name, folder or fairseq `.pt`.
-    f0_file: text file of `seconds,Hz` lines replacing the pitch where it has values ("" = none).
-    output_format: wav/flac/mp3/ogg/m4a (None = from the output file's extension).
-    output_sr: output sample rate (None = the voice's rate).
-    device: "auto" (CUDA when present), "cpu", "cuda", "cuda:N" or "mps".
-    half: run the models in float16 on CUDA (ignored on CPU).
-    seed: fixes the random draws (prior noise, vocoder excitation) so reruns give identical audio.
-    noise_scale: scale of the prior sample (0.66666 as trained; 0 = the prior mean).
+    Each field's help, range and choices live in its metadata (`rvc.option_spec`): the CLI flags of
+    `infer`/`batch-infer` and the Inference tab's controls are generated from them.
     """
 
-    pitch: float = 0.0
-    f0_method: str = "rmvpe"
-    index_rate: float = 0.75
-    protect: float = 0.5
-    rms_mix_rate: float = 1.0
-    filter_radius: int = 0
-    speaker_id: int = 0
-    autotune: float = 0.0
-    split_audio: bool = False
-    formant_shift: float = 1.0
-    clean_strength: float = 0.0
-    effects: dict[str, dict[str, float]] = field(default_factory=dict)
-    index_path: str = ""
-    embedder: str = "contentvec"
-    f0_file: str = ""
-    output_format: str | None = None
-    output_sr: int | None = None
-    device: str = "auto"
-    half: bool = False
-    seed: int | None = None
-    noise_scale: float = DEFAULT_NOISE_SCALE
+    pitch: float = option(
+        0.0, help="transpose by N semitones: +12 = one octave up (e.g. male to female), -12 = one down",
+        label="Pitch (semitones)", group=_PITCH, low=-48, high=48, ui_low=-24, ui_high=24, step=1,
+    )  # fmt: skip
+    f0_method: str = option(
+        "rmvpe", help="rmvpe: best all-round; fcpe: fast; crepe: smooth; pm/harvest/dio: classic, CPU; "
+        "or hybrid[a+b] of them", label="Pitch method", group=_PITCH, choices=PITCH_METHODS, custom=True,
+    )  # fmt: skip
+    index_rate: float = option(
+        0.75, help="share of the voice's training features mixed in: more = closer timbre and accent",
+        label="Index rate", group=_INDEX, low=0, high=1, step=0.01,
+    )  # fmt: skip
+    protect: float = option(
+        0.5, help="0.5 = off; lower values hold back the index on unvoiced sounds (consonants, breaths), which "
+        "keep more of the input's own features and so avoid smeared consonants; only matters with an index",
+        label="Protect consonants", group=_INDEX, low=0, high=0.5, step=0.01,
+    )  # fmt: skip
+    rms_mix_rate: float = option(
+        1.0, help="volume envelope: 1 keeps the converted loudness curve, 0 copies the input's",
+        label="Volume envelope", group=_OUTPUT, low=0, high=1, step=0.01,
+    )  # fmt: skip
+    filter_radius: int = option(
+        0, help="median-filter the pitch over 2N+1 frames to remove glitches, 0 = off",
+        label="Pitch median filter", group=_PITCH, low=0, high=50, ui_high=7, step=1,
+    )  # fmt: skip
+    speaker_id: int = option(
+        0, help="row of the voice's speaker table (multi-speaker voices)", label="Speaker ID", flag="--sid",
+        aliases=("--speaker-id",), group=_INDEX, low=0, high=10_000, widget="number",
+    )  # fmt: skip
+    autotune: float = option(
+        0.0, help="pull the pitch toward the nearest semitone: 0 = off, 1 = hard snap (for singing)",
+        label="Autotune strength", group=_PITCH, low=0, high=1, step=0.05,
+    )  # fmt: skip
+    split_audio: bool = option(
+        False, help="convert only the non-silent stretches; silences stay silent", label="Split at silences",
+        group=_OUTPUT,
+    )  # fmt: skip
+    formant_shift: float = option(
+        1.0, help="scale the input's formants before conversion by 0.5..2: 1 = off, above 1 brighter",
+        label="Formant shift", group=_PITCH, low=0.5, high=2, step=0.05,
+    )  # fmt: skip
+    clean_strength: float = option(
+        0.0, help="noise reduction of the output (steady background noise): 0 = off, 1 = strongest",
+        label="Noise reduction", flag="--clean", metavar="STRENGTH", group=_OUTPUT, low=0, high=1, step=0.05,
+    )  # fmt: skip
+    effects: dict[str, dict[str, float]] = option(
+        factory=dict, help="post effect, repeatable, applied in order: reverb, pitch_shift, limiter, gain, "
+        "distortion, chorus, bitcrush, clipping, compressor, delay (e.g. reverb:room_size=0.7)",
+        label="Post effects", flag="--effect", metavar="NAME[:k=v,...]", group=_EFFECTS, repeat=True,
+        combine=_effects_from_texts,
+    )  # fmt: skip
+    index_path: str = option(
+        "", help="faiss index trained with the voice", label="Index", flag="--index", group=_INDEX,
+        widget="dropdown",
+    )  # fmt: skip
+    embedder: str = option(
+        "contentvec", help="content embedder the voice was trained with: a built-in name, a folder or a hubert .pt",
+        label="Embedder", group=_INDEX, choices=tuple(EMBEDDERS), custom=True,
+    )  # fmt: skip
+    f0_file: str = option(
+        "", help="text file of 'seconds,Hz' lines that replaces the pitch where it has values",
+        label="F0 file (optional)", group=_PITCH, widget="file",
+    )  # fmt: skip
+    output_format: str | None = option(
+        None, help="output audio format", label="Output format", flag="--format", group=_OUTPUT,
+        choices=AUDIO_FORMATS, none_text="from the output file's extension, else wav", widget="radio",
+    )  # fmt: skip
+    output_sr: int | None = option(
+        None, help="output sample rate in Hz", label="Output sample rate", group=_OUTPUT, choices=OUTPUT_RATES,
+        none_text="voice's rate",
+    )  # fmt: skip
+    device: str = option(
+        "auto", help="auto (CUDA when present), cpu, cuda, cuda:N or mps", label="Device", group=_RUN,
+        choices=DEVICES, custom=True,
+    )  # fmt: skip
+    half: bool = option(
+        False, help="run the models in float16 on CUDA: faster, less memory (ignored on CPU)",
+        label="Half precision (CUDA)", group=_RUN,
+    )  # fmt: skip
+    seed: int | None = option(
+        None, help="fix the random draws so reruns give identical audio", label="Seed", group=_RUN,
+        none_text="random",
+    )  # fmt: skip
+    noise_scale: float = option(
+        DEFAULT_NOISE_SCALE, help="scale of the prior sample: 0.66666 as trained, 0 = the prior mean (flatter)",
+        label="Noise scale", group=_RUN, low=0, high=2, step=0.01,
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
-        _check_range("pitch", self.pitch, -48, 48)
-        _check_range("index_rate", self.index_rate, 0, 1)
-        _check_range("protect", self.protect, 0, 0.5)
-        _check_range("rms_mix_rate", self.rms_mix_rate, 0, 1)
-        _check_range("filter_radius", self.filter_radius, 0, 50)
-        _check_range("speaker_id", self.speaker_id, 0, 10_000)
-        _check_range("autotune", self.autotune, 0, 1)
-        _check_range("formant_shift", self.formant_shift, 0.5, 2)
-        _check_range("clean_strength", self.clean_strength, 0, 1)
-        _check_range("noise_scale", self.noise_scale, 0, 2)
+        check_spec_ranges(self)
         if int(self.filter_radius) != self.filter_radius or int(self.speaker_id) != self.speaker_id:
             raise RVCError("filter_radius and speaker_id must be whole numbers.")
-        if self.output_format is not None and self.output_format.lower().lstrip(".") not in OUTPUT_FORMATS:
-            raise RVCError(f"Unknown output format {self.output_format!r}: use one of {', '.join(OUTPUT_FORMATS)}.")
+        if self.output_format is not None and self.output_format.lower().lstrip(".") not in AUDIO_FORMATS:
+            raise RVCError(f"Unknown output format {self.output_format!r}: use one of {', '.join(AUDIO_FORMATS)}.")
         if self.output_sr is not None and self.output_sr not in OUTPUT_RATES:
             raise RVCError(
                 f"Unsupported output rate {self.output_sr} Hz: use one of {', '.join(map(str, OUTPUT_RATES))}, "
@@ -96,12 +147,6 @@ class ConversionOptions:
     def replace(self, **changes: Any) -> ConversionOptions:
         """A copy with `changes` applied (validated again)."""
         return dataclasses.replace(self, **changes)
-
-
-def _check_range(name: str, value: float, low: float, high: float) -> None:
-    """RVCError unless `low <= value <= high` (NaN included)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-        raise RVCError(f"{name} = {value!r} is out of range: use a number from {low} to {high}.")
 
 
 def make_options(**options: Any) -> ConversionOptions:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rvc.atomic_files import write_text_atomic
-from rvc.configs import SAMPLE_RATES, VERSIONS
+from rvc.configs import PRECISIONS, SAMPLE_RATES, VERSIONS
 from rvc.errors import RVCError
 from rvc.models.vocoders import VOCODER_NAMES
 from rvc.paths import check_run_name
@@ -19,7 +19,6 @@ from rvc.paths import check_run_name
 VOCODERS = VOCODER_NAMES
 OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam")
 WARMUP_SHAPES = ("linear", "cosine")
-PRECISIONS = ("fp32", "fp16", "bf16")
 HEAD_STARTS = ("none", "generator", "discriminator")
 MEL_LOSSES = ("multi-scale", "single-scale")
 
