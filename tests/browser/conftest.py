@@ -1,0 +1,46 @@
+"""Browser tests: Playwright driving Debian's chromium against the app; skipped with a reason where either is missing.
+
+`run-tests.sh` installs chromium when it runs as root and playwright with the dev requirements.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless chromium; skips the test when chromium or playwright is not installed."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("browser test skipped: Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser test skipped: playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page (its own context: no shared cookies or storage), closed after the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
