@@ -51,7 +51,8 @@ def saved_voice(tmp_path) -> Path:
 def test_json_report(saved_voice, capsys):
     assert main(["info", str(saved_voice), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    weights = torch.load(saved_voice, map_location="cpu", weights_only=True)["weight"]
+    stored = torch.load(saved_voice, map_location="cpu", weights_only=True)
+    weights = stored["weight"]
     assert report == {
         "file": str(saved_voice),
         "name": "dana",
@@ -66,12 +67,11 @@ def test_json_report(saved_voice, capsys):
         "embedder": "contentvec",
         "speakers": 2,
         "dataset_length": "00:12:34",
-        "model_hash": report["model_hash"],
+        "model_hash": stored["model_hash"],
         "parameters": sum(tensor.numel() for tensor in weights.values()),
         "size_bytes": saved_voice.stat().st_size,
         "notes": [],
     }
-    assert len(report["model_hash"]) == 64
 
 
 def test_text_report(saved_voice, capsys):
