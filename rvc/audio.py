@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
+from rvc.atomic_files import atomic_path
 from rvc.errors import RVCError
 
 log = logging.getLogger(__name__)
@@ -92,11 +93,7 @@ def save_audio(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: s
         raise ValueError(f"audio must be a non-empty [N] or [N, C] array, got shape {audio.shape}")
     if (subtype or "").upper() not in _FLOAT_SUBTYPES:
         audio = np.clip(audio, -1.0, 1.0)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
+    with atomic_path(path) as temp:
         if fmt == "m4a":
             _ffmpeg_encode(temp, audio, sample_rate, ["-c:a", "aac", "-b:a", "192k"])
         elif fmt == "mp3":
@@ -104,9 +101,6 @@ def save_audio(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: s
         else:
             container, default_subtype = _SOUNDFILE_WRITE[fmt]
             sf.write(temp, audio, sample_rate, subtype=subtype or default_subtype, format=container)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
     return path
 
 

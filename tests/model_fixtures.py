@@ -50,15 +50,18 @@ def save_random_voice(
 
     `vocoder_channels` shrinks the vocoder's initial width (512 in real voices) so tests synthesize fast.
     """
-    from rvc.configs import inference_config_list, load_config
+    from rvc.configs import load_config
     from rvc.models.synthesizer import Synthesizer
+    from rvc.models.synthesizer_config import SynthesizerConfig
     from rvc.models.voice_file import save_voice
 
     torch.manual_seed(seed)
-    config = inference_config_list(load_config(sample_rate, version))
+    config = SynthesizerConfig.from_json_config(load_config(sample_rate, version))
     if vocoder_channels is not None:
-        config[13] = vocoder_channels
-    model = Synthesizer(*config, use_f0=use_f0, text_enc_hidden_dim=768 if version == "v2" else 256, vocoder=vocoder)
+        config = config.replace(upsample_initial_channel=vocoder_channels)
+    model = Synthesizer(
+        **config.as_kwargs(), use_f0=use_f0, text_enc_hidden_dim=768 if version == "v2" else 256, vocoder=vocoder
+    )
     return save_voice(path, model.state_dict(), config, model_name=Path(path).stem)
 
 

@@ -42,35 +42,3 @@ def spec_channels(cfg: dict) -> int:
 def segment_frames(cfg: dict) -> int:
     """Training slice length in frames: `train.segment_size // data.hop_length`."""
     return cfg["train"]["segment_size"] // cfg["data"]["hop_length"]
-
-
-def inference_config_list(cfg: dict) -> list:
-    """The 18-item voice-file `config` list in reference order (`Synthesizer(*items)` builds the model)."""
-    model = cfg["model"]
-    return [
-        spec_channels(cfg),
-        LEGACY_SEGMENT_SIZE,
-        model["inter_channels"],
-        model["hidden_channels"],
-        model["filter_channels"],
-        model["n_heads"],
-        model["n_layers"],
-        model["kernel_size"],
-        model["p_dropout"],
-        model["resblock"],
-        model["resblock_kernel_sizes"],
-        model["resblock_dilation_sizes"],
-        model["upsample_rates"],
-        model["upsample_initial_channel"],
-        model["upsample_kernel_sizes"],
-        model["spk_embed_dim"],
-        model["gin_channels"],
-        cfg["data"]["sample_rate"],
-    ]
-
-
-def training_config_list(cfg: dict) -> list:
-    """Like `inference_config_list` but with the real training segment (in frames) as entry 2."""
-    items = inference_config_list(cfg)
-    items[1] = segment_frames(cfg)
-    return items

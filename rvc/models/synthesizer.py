@@ -18,7 +18,8 @@ from rvc.models.weight_norm import fold_weight_norm
 
 
 class Synthesizer(nn.Module):
-    """RVC generator; positional arguments are the 18 items of a voice file's `config` list, in order.
+    """RVC generator; keyword arguments only, the first 18 being the fields of a `SynthesizerConfig`
+    (`Synthesizer(**config.as_kwargs(), use_f0=..., text_enc_hidden_dim=..., vocoder=...)`).
 
     Args:
         spec_channels: linear-spectrogram bins read by `enc_q` (`filter_length // 2 + 1`).
@@ -41,6 +42,7 @@ class Synthesizer(nn.Module):
 
     def __init__(
         self,
+        *,
         spec_channels: int,
         segment_size: int,
         inter_channels: int,
@@ -59,7 +61,6 @@ class Synthesizer(nn.Module):
         spk_embed_dim: int,
         gin_channels: int,
         sr: int,
-        *,
         use_f0: bool = True,
         text_enc_hidden_dim: int = 768,
         vocoder: str = "HiFi-GAN",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from rvc.atomic_files import atomic_path
 from rvc.errors import RVCError
 
 ZIP_MAGIC = b"PK\x03\x04"
@@ -67,20 +67,15 @@ def load_torch_file(path: str | os.PathLike[str]) -> Any:
 
 
 def save_torch_file(obj: Any, path: str | os.PathLike[str]) -> Path:
-    """Write `obj` with `torch.save` atomically: a temp file in the same folder, then `os.replace`."""
+    """Write `obj` with `torch.save` atomically (`rvc.atomic_files`: temp file beside it, synced, then renamed).
+
+    The temp name does not end with `.pth`, so a leftover of a crash is never listed as a voice.
+    """
     import torch
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temp = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            torch.save(obj, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path, keep_suffix=False) as temp, open(temp, "wb") as handle:
+        torch.save(obj, handle)
+        handle.flush()
+        os.fsync(handle.fileno())
     return path

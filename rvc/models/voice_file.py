@@ -2,7 +2,7 @@
 voices, the `Voice` object that synthesizes with one, and the writer of Applio-compatible files.
 
 A voice file is a dict: `weight` (parameter name -> fp16 tensor, no `enc_q.*`, weight norm stored as
-`weight_g`/`weight_v`), `config` (the 18 `Synthesizer` arguments, sample rate last) and metadata
+`weight_g`/`weight_v`), `config` (the 18 `Synthesizer` settings as a list, see `SynthesizerConfig`) and metadata
 (`sr`, `f0`, `version`, `vocoder`, `epoch`, `step`, `model_name`, `author`, ...). Older files lack
 metadata or store it in other types (`sr` "40k", `f0` 1/0), so what the weights say wins:
 version from `enc_p.emb_phone`, f0 from `enc_p.emb_pitch`, vocoder from the `dec.*` keys.
@@ -22,14 +22,12 @@ from typing import TYPE_CHECKING, Any
 
 from rvc.configs import DEFAULT_NOISE_SCALE
 from rvc.errors import RVCError
+from rvc.models.synthesizer_config import SynthesizerConfig, config_entries
 from rvc.models.torch_files import load_torch_file, save_torch_file
 
 if TYPE_CHECKING:
     import torch
 
-CONFIG_LENGTH = 18
-SPK_EMBED_INDEX = 15
-UPSAMPLE_RATES_INDEX = 12
 TEXT_DIM_TO_VERSION = {256: "v1", 768: "v2"}
 VERSION_TO_TEXT_DIM = {version: dim for dim, version in TEXT_DIM_TO_VERSION.items()}
 SUPPORTED_REFINEGAN_LAYOUT = "A"
@@ -96,29 +94,24 @@ def _parse_rate(value: Any) -> int | None:
     return None
 
 
-def _sample_rate(config: list, stored_sr: Any, path: Path) -> int:
-    """Output rate from `config[-1]` (the value every loader trusts), else from `sr`."""
-    rate = _parse_rate(config[-1]) or _parse_rate(stored_sr)
+def _sample_rate(config_sr: Any, stored_sr: Any, path: Path) -> int:
+    """Output rate from the config's `sr` (the value every loader trusts), else from the file's `sr`."""
+    rate = _parse_rate(config_sr) or _parse_rate(stored_sr)
     if rate is None:
         raise RVCError(
-            f"{path} has no usable sample rate (config ends with {config[-1]!r}, sr is {stored_sr!r}); "
+            f"{path} has no usable sample rate (config ends with {config_sr!r}, sr is {stored_sr!r}); "
             "the file was edited or damaged. Get a fresh copy of the voice."
         )
     return rate
 
 
-def _check_upsampling(config: list, sample_rate: int, source: str) -> None:
-    """The vocoder must up-sample 100 frames/s to `sample_rate` with whole-number rates."""
-    rates = config[UPSAMPLE_RATES_INDEX]
-    if not isinstance(rates, (list, tuple)) or not all(isinstance(rate, int) and rate > 0 for rate in rates):
-        raise RVCError(
-            f"{source} uses up-sampling rates {rates!r}; only whole-number rates are supported "
-            "(fractional 44.1 kHz rates come from a withdrawn 2025 experiment). Use another voice or retrain it."
-        )
-    if math.prod(rates) * 100 != sample_rate:
+def _check_upsampling(config: SynthesizerConfig, source: str) -> None:
+    """The vocoder must up-sample 100 frames/s to the config's sample rate."""
+    rates = list(config.upsample_rates)
+    if math.prod(rates) * 100 != config.sr:
         raise RVCError(
             f"{source} is inconsistent: up-sampling rates {rates} give {math.prod(rates) * 100} Hz but the "
-            f"sample rate is {sample_rate} Hz. The file was edited or damaged; get a fresh copy."
+            f"sample rate is {config.sr} Hz. The file was edited or damaged; get a fresh copy."
         )
 
 
@@ -178,7 +171,7 @@ class VoiceFile:
 
     path: Path
     weights: dict[str, torch.Tensor]
-    config: list
+    config: SynthesizerConfig
     sample_rate: int
     version: str
     use_f0: bool
@@ -249,13 +242,7 @@ def read_voice_file(path: str | os.PathLike[str]) -> VoiceFile:
     if bad:
         raise RVCError(f"{path} is damaged: 'weight' entry {bad[0]!r} is not a tensor. Get a fresh copy of the voice.")
     weights = {key: value for key, value in state_dict_to_disk(data["weight"]).items() if not key.startswith("enc_q.")}
-    config = data.get("config")
-    if not isinstance(config, (list, tuple)) or len(config) != CONFIG_LENGTH:
-        raise RVCError(
-            f"{path} is not a usable voice file: 'config' must be the list of {CONFIG_LENGTH} model settings, "
-            f"found {type(config).__name__}{f' of length {len(config)}' if isinstance(config, (list, tuple)) else ''}. "
-            "The file was edited or damaged; get a fresh copy of the voice."
-        )
+    entries = config_entries(data.get("config"), str(path))
     for required in ("emb_g.weight", "enc_p.emb_phone.weight"):
         if required not in weights:
             raise RVCError(f"{path} is incomplete: the weights lack {required!r}. Get a complete copy of the voice.")
@@ -273,11 +260,11 @@ def read_voice_file(path: str | os.PathLike[str]) -> VoiceFile:
             f"{path} is a {vocoder} voice without pitch; only HiFi-GAN voices can be pitchless. "
             "The file was edited or damaged; get a fresh copy of the voice."
         )
-    sample_rate = _sample_rate(list(config), data.get("sr"), path)
-    _check_upsampling(list(config), sample_rate, str(path))
-    config = list(config)
-    config[-1] = sample_rate
-    config[SPK_EMBED_INDEX] = int(weights["emb_g.weight"].shape[0])
+    sample_rate = _sample_rate(entries["sr"], data.get("sr"), path)
+    # Like every reference loader, the speaker count comes from the weights, not from the stored setting.
+    entries.update(sr=sample_rate, spk_embed_dim=int(weights["emb_g.weight"].shape[0]))
+    config = SynthesizerConfig.from_entries(entries, str(path))
+    _check_upsampling(config, str(path))
     return VoiceFile(
         path=path,
         weights=weights,
@@ -382,7 +369,7 @@ def build_synthesizer(file: VoiceFile) -> torch.nn.Module:
 
     try:
         model = Synthesizer(
-            *file.config,
+            **file.config.as_kwargs(),
             use_f0=file.use_f0,
             text_enc_hidden_dim=VERSION_TO_TEXT_DIM[file.version],
             vocoder=file.vocoder,
@@ -414,7 +401,7 @@ def load_voice(path: str | os.PathLike[str], device: str | torch.device = "cpu")
 def save_voice(
     path: str | os.PathLike[str],
     weights: Mapping[str, torch.Tensor],
-    config: list,
+    config: SynthesizerConfig,
     *,
     epoch: int = 0,
     step: int = 0,
@@ -427,8 +414,8 @@ def save_voice(
 ) -> Path:
     """Write a voice file in Applio's layout (fp16 weights without `enc_q`, weight_g/weight_v), atomically.
 
-    `weights` is a generator state dict (either weight-norm naming); `config` the 18-item list
-    (`rvc.configs.inference_config_list`). Version, f0 and vocoder are read from the weights.
+    `weights` is a generator state dict (either weight-norm naming); `config` its settings, stored as the
+    reference 18-entry list. Version, f0 and vocoder are read from the weights.
     """
     import torch
 
@@ -441,11 +428,11 @@ def save_voice(
         for key, value in state_dict_to_disk(dict(weights)).items()
         if not key.startswith("enc_q.")
     }
-    if not isinstance(config, (list, tuple)) or len(config) != CONFIG_LENGTH:
-        raise ValueError(f"config must be the {CONFIG_LENGTH}-item list from inference_config_list")
-    config = [list(item) if isinstance(item, tuple) else item for item in config]
-    sample_rate = int(config[-1])
-    _check_upsampling(config, sample_rate, source)
+    if not isinstance(config, SynthesizerConfig):
+        raise TypeError(f"config must be a SynthesizerConfig, not {type(config).__name__}")
+    _check_upsampling(config, source)
+    sample_rate = config.sr
+    config_list = config.to_list()
     version = TEXT_DIM_TO_VERSION.get(int(disk["enc_p.emb_phone.weight"].shape[-1]))
     if version is None:
         raise ValueError(f"{source} have content width {disk['enc_p.emb_phone.weight'].shape[-1]}, not 256 or 768")
@@ -454,14 +441,16 @@ def save_voice(
     name = model_name or path.stem
     data = {
         "weight": disk,
-        "config": config,
+        "config": config_list,
         "epoch": int(epoch),
         "step": int(step),
         "sr": sample_rate,
         "f0": use_f0,
         "version": version,
         "creation_date": creation_date or datetime.datetime.now().isoformat(),
-        "model_hash": hashlib.sha256(f"{name}-{epoch}-{step}-{sample_rate}-{version}-{config}".encode()).hexdigest(),
+        "model_hash": hashlib.sha256(
+            f"{name}-{epoch}-{step}-{sample_rate}-{version}-{config_list}".encode()
+        ).hexdigest(),
         "dataset_length": dataset_length,
         "model_name": name,
         "author": author,

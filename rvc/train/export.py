@@ -6,11 +6,9 @@ from pathlib import Path
 
 import torch
 
-from rvc.configs import inference_config_list
+from rvc.models.synthesizer_config import SynthesizerConfig
 from rvc.train.layout import RunLayout
 from rvc.train.run_info import read_model_info
-
-SPEAKER_ROWS_INDEX = 15
 
 
 def export_voice(
@@ -21,13 +19,12 @@ def export_voice(
 
     generator = getattr(generator, "module", generator)
     state = generator.state_dict()
-    config_list = inference_config_list(config)
-    config_list[SPEAKER_ROWS_INDEX] = int(state["emb_g.weight"].shape[0])
+    settings = SynthesizerConfig.from_json_config(config).replace(spk_embed_dim=int(state["emb_g.weight"].shape[0]))
     info = read_model_info(layout.model_info)
     return save_voice(
         layout.root / f"{layout.name}_{epoch}e_{step}s.pth",
         state,
-        config_list,
+        settings,
         epoch=epoch,
         step=step,
         model_name=layout.name,

@@ -23,7 +23,7 @@ import torch
 import torch.distributed as dist
 
 from rvc.atomic_files import write_json_atomic
-from rvc.configs import segment_frames, training_config_list
+from rvc.configs import segment_frames
 from rvc.errors import RVCError
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
@@ -147,14 +147,15 @@ class Trainer:
         """Generator (speaker table of at least `speakers` rows), discriminator, optimizers, LR schedules, scaler."""
         from rvc.models.discriminators import build_discriminator
         from rvc.models.synthesizer import Synthesizer
+        from rvc.models.synthesizer_config import SynthesizerConfig
         from rvc.train.optimizers import OptimizerSettings, build_optimizer
         from rvc.train.schedulers import LRSchedule
 
         o = self.options
-        items = training_config_list(self.config)
-        items[15] = max(items[15], speakers)
+        settings = SynthesizerConfig.from_json_config(self.config, training=True)
+        settings = settings.replace(spk_embed_dim=max(settings.spk_embed_dim, speakers))
         self.generator = Synthesizer(
-            *items,
+            **settings.as_kwargs(),
             use_f0=o.use_f0,
             text_enc_hidden_dim=self.config["model"]["text_enc_hidden_dim"],
             vocoder=o.vocoder,

@@ -29,9 +29,10 @@ def test_wav_output_has_the_voice_rate_and_the_input_length(installed, tmp_path)
     assert rate == result.sample_rate == 32000
     assert len(audio) == round(1.5 * 16000) * 2
     assert np.isfinite(audio).all() and 0 < np.abs(audio).max() <= 1
-    for stage in ("load", "decode", "pitch", "features", "synthesis", "write", "total"):
-        assert result.timings[stage] >= 0
-    assert result.timings["total"] >= result.timings["synthesis"]
+    stages = {name: seconds for name, seconds in result.timings.items() if name != "total"}
+    assert {"load", "decode", "pitch", "features", "synthesis", "write"} <= set(stages)
+    assert all(seconds > 0 for seconds in stages.values())
+    assert sum(stages.values()) <= result.timings["total"]  # stages are disjoint parts of the whole run
 
 
 @pytest.mark.parametrize(
@@ -79,40 +80,6 @@ def test_index_rate_and_protect(installed, tmp_path):
 def test_neural_pitch_methods(installed, tmp_path, method):
     result = convert(installed["speech"], tmp_path / "out.wav", installed["voice"], **{**FAST, "f0_method": method})
     assert len(read(result.path)[0]) == 48000
-
-
-def test_split_audio_keeps_length_and_leaves_silence_silent(installed, tmp_path):
-    speech = synth_speech(0.6, 16000, speaker=0).audio
-    audio = np.concatenate([np.zeros(16000, np.float32), speech, np.zeros(16000, np.float32)])
-    source = write_wav(tmp_path / "gaps.wav", audio, 16000)
-    result = convert(source, tmp_path / "out.wav", installed["voice"], **FAST, split_audio=True)
-    out, rate = read(result.path)
-    assert len(out) == len(audio) * 2
-    assert np.abs(out[: rate // 2]).max() == 0 and np.abs(out[-rate // 2 :]).max() == 0
-    assert np.abs(out[rate : 2 * rate]).max() > 0
-
-
-def test_autotune_formant_clean_effects_and_f0_file(installed, tmp_path):
-    f0_file = tmp_path / "f0.txt"
-    f0_file.write_text("# seconds,Hz\n0.0,220\n0.5,0\n1.0,330\n", encoding="utf-8")
-    result = convert(
-        installed["speech"],
-        tmp_path / "out.wav",
-        installed["voice"],
-        **FAST,
-        pitch=3,
-        autotune=0.8,
-        formant_shift=1.2,
-        clean_strength=0.5,
-        effects={"compressor": {"ratio": 3.0}, "reverb": {"room_size": 0.3}},
-        f0_file=str(f0_file),
-        filter_radius=2,
-        rms_mix_rate=0.3,
-    )
-    audio, _ = read(result.path)
-    assert len(audio) == 48000 and np.isfinite(audio).all()
-    plain, _ = read(convert(installed["speech"], tmp_path / "plain.wav", installed["voice"], **FAST).path)
-    assert not np.allclose(audio, plain, atol=1e-3)
 
 
 def test_stop_raises_and_writes_nothing(installed, tmp_path):

@@ -8,9 +8,10 @@ import pytest
 import torch
 from torch import nn
 
-from rvc.configs import inference_config_list, load_config
+from rvc.configs import load_config
 from rvc.infer.fast_conv import ChannelsLastConv1d, ChannelsLastConvTranspose1d, channels_last_convs
 from rvc.models.synthesizer import Synthesizer
+from rvc.models.synthesizer_config import SynthesizerConfig
 from rvc.models.weight_norm import fold_weight_norm
 
 
@@ -31,9 +32,8 @@ def test_single_layers_match(layer, twin):
 @pytest.mark.parametrize(("vocoder", "use_f0"), [("HiFi-GAN", True), ("HiFi-GAN", False), ("MRF HiFi-GAN", True)])
 def test_vocoders_match_the_plain_modules(vocoder, use_f0):
     torch.manual_seed(0)
-    config = inference_config_list(load_config(32000, "v2"))
-    config[13] = 64
-    model = Synthesizer(*config, use_f0=use_f0, vocoder=vocoder)
+    config = SynthesizerConfig.from_json_config(load_config(32000, "v2")).replace(upsample_initial_channel=64)
+    model = Synthesizer(**config.as_kwargs(), use_f0=use_f0, vocoder=vocoder)
     fold_weight_norm(model)
     plain = model.dec.eval()
     fast = copy.deepcopy(plain)

@@ -6,15 +6,9 @@ import math
 
 import pytest
 
-from rvc.configs import (
-    SAMPLE_RATES,
-    inference_config_list,
-    load_config,
-    segment_frames,
-    spec_channels,
-    training_config_list,
-)
+from rvc.configs import SAMPLE_RATES, load_config, segment_frames, spec_channels
 from rvc.errors import RVCError
+from rvc.models.synthesizer_config import SynthesizerConfig
 
 # sr: (segment samples, hop, n_mels, filter_length, upsample_rates, upsample_kernel_sizes) for v2
 V2_GEOMETRY = {
@@ -87,7 +81,7 @@ def test_load_config_returns_independent_copies():
     assert load_config(40000)["model"]["upsample_rates"] == [10, 10, 2, 2]
 
 
-def test_inference_config_list_is_reference_order_for_40k():
+def test_voice_file_list_is_reference_order_for_40k():
     expected = [
         1025,
         32,
@@ -108,19 +102,18 @@ def test_inference_config_list_is_reference_order_for_40k():
         256,
         40000,
     ]
-    assert inference_config_list(load_config(40000)) == expected
+    assert SynthesizerConfig.from_json_config(load_config(40000)).to_list() == expected
 
 
 @pytest.mark.parametrize("sample_rate", SAMPLE_RATES)
-def test_config_lists_carry_spec_channels_and_segment(sample_rate):
+def test_training_config_differs_only_by_the_real_segment(sample_rate):
     cfg = load_config(sample_rate)
-    inference, training = inference_config_list(cfg), training_config_list(cfg)
-    assert len(inference) == len(training) == 18
-    assert inference[0] == spec_channels(cfg) == (513 if sample_rate == 32000 else 1025)
-    assert inference[1] == 32
-    assert training[1] == segment_frames(cfg)
-    assert inference[2:] == training[2:]
-    assert inference[-1] == sample_rate
+    inference = SynthesizerConfig.from_json_config(cfg)
+    training = SynthesizerConfig.from_json_config(cfg, training=True)
+    assert inference.spec_channels == spec_channels(cfg) == (513 if sample_rate == 32000 else 1025)
+    assert inference.segment_size == 32
+    assert training == inference.replace(segment_size=segment_frames(cfg))
+    assert inference.sr == sample_rate
 
 
 @pytest.mark.parametrize(("sample_rate", "version", "needle"), [(22050, "v2", "22050"), (40000, "v3", "v3")])

@@ -8,8 +8,9 @@ import time
 import pytest
 import torch
 
-from rvc.configs import SAMPLE_RATES, inference_config_list, load_config
+from rvc.configs import SAMPLE_RATES, load_config
 from rvc.models.synthesizer import Synthesizer
+from rvc.models.synthesizer_config import SynthesizerConfig
 from rvc.models.weight_norm import state_dict_from_disk, state_dict_to_disk
 
 # Shared keys (training.md §4.5, v2 40 kHz f0), on-disk names; "wn" rows expand to weight_g/weight_v/bias.
@@ -135,7 +136,9 @@ def expected_state_dict(sample_rate: int, version: str, use_f0: bool) -> dict[st
 def build(sample_rate: int, version: str, use_f0: bool) -> Synthesizer:
     cfg = load_config(sample_rate, version)
     return Synthesizer(
-        *inference_config_list(cfg), use_f0=use_f0, text_enc_hidden_dim=cfg["model"]["text_enc_hidden_dim"]
+        **SynthesizerConfig.from_json_config(cfg).as_kwargs(),
+        use_f0=use_f0,
+        text_enc_hidden_dim=cfg["model"]["text_enc_hidden_dim"],
     ).eval()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import zipfile
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from rvc.configs import inference_config_list, load_config
+from rvc.configs import load_config
 from rvc.errors import RVCError
 from rvc.models import detect_vocoder, read_voice_file, save_voice
+from rvc.models.synthesizer_config import SynthesizerConfig, config_entries
 
 DECODER_KEYS = {
     "HiFi-GAN": [
@@ -24,6 +26,28 @@ DECODER_KEYS = {
     "RefineGAN": ["dec.m_source.merge.0.weight", "dec.pre_conv.weight_v", "dec.downsample_blocks.0.weight_v"],
 }
 REFINEGAN_FIRST_DOWNSAMPLE = {"A": [32, 16, 7], "H": [128, 1, 80]}
+
+
+REFERENCE_ORDER = (
+    "spec_channels", "segment_size", "inter_channels", "hidden_channels", "filter_channels", "n_heads", "n_layers",
+    "kernel_size", "p_dropout", "resblock", "resblock_kernel_sizes", "resblock_dilation_sizes", "upsample_rates",
+    "upsample_initial_channel", "upsample_kernel_sizes", "spk_embed_dim", "gin_channels", "sr",
+)  # fmt: skip
+"""The reference `Synthesizer` constructor order (training.md §4), which reference apps apply to `config`."""
+
+
+def stored_config(sample_rate: int = 40000, version: str = "v2", **changes) -> list:
+    """The `config` list a voice file stores for the rate, with named entries changed (unchecked, as in a bad file)."""
+    entries = config_entries(SynthesizerConfig.from_json_config(load_config(sample_rate, version)).to_list())
+    entries.update(changes)
+    return list(entries.values())
+
+
+def with_entries(items: list, **changes) -> list:
+    """A copy of a stored `config` list with named entries changed."""
+    entries = config_entries(items)
+    entries.update(changes)
+    return list(entries.values())
 
 
 def fake_weights(version: str = "v2", f0: bool = True, vocoder: str = "HiFi-GAN", speakers: int = 3) -> dict:
@@ -50,7 +74,7 @@ def voice_dict(sample_rate: int = 40000, version: str = "v2", **weight_kwargs) -
     weights = {k: v.half() for k, v in fake_weights(version, **weight_kwargs).items() if not k.startswith("enc_q.")}
     return {
         "weight": weights,
-        "config": inference_config_list(load_config(sample_rate, version)),
+        "config": stored_config(sample_rate, version),
         "epoch": 12,
         "step": 340,
         "sr": sample_rate,
@@ -87,7 +111,7 @@ def test_applio_voice_fields(tmp_path):
     assert (voice.sample_rate, voice.version, voice.use_f0, voice.vocoder) == (48000, "v2", True, "HiFi-GAN")
     assert voice.notes == ()
     assert voice.n_speakers == 3
-    assert voice.config[15] == 3 and voice.config[-1] == 48000
+    assert voice.config.spk_embed_dim == 3 and voice.config.sr == 48000
     assert voice.metadata["model_name"] == "alice" and voice.metadata["epoch"] == 12
     assert "weight" not in voice.metadata and "config" not in voice.metadata
     assert voice.parameter_count == sum(t.numel() for t in voice.weights.values())
@@ -107,7 +131,7 @@ def test_mainline_legacy_voice(tmp_path):
 
 def test_mainline_sr_string_used_when_config_lacks_it(tmp_path):
     data = voice_dict(32000, "v1")
-    data["config"][-1] = "32k"
+    data["config"] = stored_config(32000, "v1", sr="32k")
     data["sr"] = "32k"
     assert read_voice_file(write(tmp_path / "v.pth", data)).sample_rate == 32000
 
@@ -252,9 +276,13 @@ def test_training_checkpoints_are_not_voices(tmp_path):
         (lambda d: d["weight"].pop("emb_g.weight"), "lack 'emb_g.weight'"),
         (lambda d: d["weight"].update({"enc_p.emb_phone.weight": torch.zeros(192, 512)}), "width 512"),
         (lambda d: d["weight"].update({"dec.ups.0.weight_g": "not a tensor"}), "not a tensor"),
-        (lambda d: d["config"].__setitem__(12, [10, 10, 2.205, 2]), "whole-number"),
-        (lambda d: d["config"].__setitem__(-1, 48000), "inconsistent"),
-        (lambda d: d["config"].__setitem__(-1, None) or d.update(sr=None), "no usable sample rate"),
+        (lambda d: d.update(config=stored_config(upsample_rates=[10, 10, 2.205, 2])), "withdrawn 2025 experiment"),
+        (lambda d: d.update(config=stored_config(sr=48000)), "inconsistent"),
+        (lambda d: d.update(config=stored_config(sr=None), sr=None), "no usable sample rate"),
+        (lambda d: d.update(config=stored_config(n_layers="6")), r"entry 7 \(n_layers\) must be a whole number"),
+        (lambda d: d.update(config=stored_config(p_dropout=1.5)), r"entry 9 \(p_dropout\) must be a number"),
+        (lambda d: d.update(config=stored_config(resblock_dilation_sizes=[1, 3, 5])), "resblock_dilation_sizes"),
+        (lambda d: d.update(config=stored_config(gin_channels=True)), r"gin_channels\) must be a whole number"),
     ],
 )
 def test_broken_voice_dicts(tmp_path, change, expected):
@@ -278,7 +306,7 @@ def test_pitchless_mrf_is_refused(tmp_path):
 
 def test_save_voice_writes_applio_keys_and_types(tmp_path):
     weights = {k.replace("weight_g", "parametrizations.weight.original0"): v for k, v in fake_weights().items()}
-    config = tuple(inference_config_list(load_config(40000, "v2")))
+    config = SynthesizerConfig.from_json_config(load_config(40000, "v2"))
     path = save_voice(
         tmp_path / "out" / "carol.pth", weights, config, epoch=7, step=70, author="me", dataset_length="00:01:00"
     )
@@ -290,27 +318,42 @@ def test_save_voice_writes_applio_keys_and_types(tmp_path):
     assert data["sr"] == 40000 and type(data["sr"]) is int
     assert data["f0"] is True and data["version"] == "v2" and data["vocoder"] == "HiFi-GAN"
     assert (data["epoch"], data["step"], data["model_name"], data["author"]) == (7, 70, "carol", "me")
-    assert type(data["config"]) is list and data["config"] == inference_config_list(load_config(40000, "v2"))
+    assert type(data["config"]) is list and data["config"] == stored_config(40000, "v2")
     assert all(not key.startswith("enc_q.") for key in data["weight"])
     assert all(tensor.dtype == torch.float16 for tensor in data["weight"].values())
     assert "flow.flows.0.enc.in_layers.0.weight_g" in data["weight"]
     assert not any("parametrizations" in key for key in data["weight"])
-    assert len(data["model_hash"]) == 64 and int(data["model_hash"], 16) >= 0
+    hashed = f"carol-7-70-40000-v2-{stored_config(40000, 'v2')}"
+    assert data["model_hash"] == hashlib.sha256(hashed.encode()).hexdigest()
     assert sorted(p.name for p in path.parent.iterdir()) == ["carol.pth"]
     reread = read_voice_file(path)
     assert (reread.sample_rate, reread.version, reread.vocoder, reread.notes) == (40000, "v2", "HiFi-GAN", ())
 
 
+@pytest.mark.parametrize("version", ["v1", "v2"])
+@pytest.mark.parametrize("sample_rate", [32000, 40000, 44100, 48000])
+def test_saved_config_list_is_the_reference_list_and_reads_back(tmp_path, sample_rate, version):
+    from tests.models.test_synthesizer_config import reference_list
+
+    config = SynthesizerConfig.from_json_config(load_config(sample_rate, version)).replace(spk_embed_dim=3)
+    path = save_voice(tmp_path / "v.pth", fake_weights(version), config)
+    data = torch.load(path, map_location="cpu", weights_only=True)
+    expected = with_entries(reference_list(load_config(sample_rate, version)), spk_embed_dim=3)
+    assert repr(data["config"]) == repr(expected)
+    assert read_voice_file(path).config.to_list() == expected
+
+
 def test_save_voice_rejects_a_config_that_does_not_fit(tmp_path):
-    config = inference_config_list(load_config(40000, "v2"))
-    config[-1] = 32000
+    config = SynthesizerConfig.from_json_config(load_config(40000, "v2")).replace(sr=32000)
     with pytest.raises(RVCError, match="inconsistent"):
         save_voice(tmp_path / "v.pth", fake_weights(), config)
     assert not any(tmp_path.iterdir())
 
 
 def test_save_voice_keeps_existing_file_when_writing_fails(tmp_path, monkeypatch):
-    path = save_voice(tmp_path / "v.pth", fake_weights(), inference_config_list(load_config(40000, "v2")), epoch=1)
+    path = save_voice(
+        tmp_path / "v.pth", fake_weights(), SynthesizerConfig.from_json_config(load_config(40000, "v2")), epoch=1
+    )
     before = path.read_bytes()
 
     def failing_save(obj, handle):
@@ -319,7 +362,7 @@ def test_save_voice_keeps_existing_file_when_writing_fails(tmp_path, monkeypatch
 
     monkeypatch.setattr(torch, "save", failing_save)
     with pytest.raises(OSError, match="disk full"):
-        save_voice(path, fake_weights(), inference_config_list(load_config(40000, "v2")), epoch=2)
+        save_voice(path, fake_weights(), SynthesizerConfig.from_json_config(load_config(40000, "v2")), epoch=2)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["v.pth"]
 
@@ -340,24 +383,29 @@ TEXT_DIM = {"v1": 256, "v2": 768}
 FRAMES = 6
 
 
-def tiny_config(sample_rate: int, version: str, vocoder: str = "HiFi-GAN") -> list:
-    """The real config list for the rate (up-sampling geometry, sr) with narrow channels, so models build fast.
+def tiny_config(sample_rate: int, version: str, vocoder: str = "HiFi-GAN") -> SynthesizerConfig:
+    """The real config for the rate (up-sampling geometry, sr) with narrow channels, so models build fast.
 
     RefineGAN's widths are fixed by its design (like the reference, it ignores `upsample_initial_channel`).
     """
-    config = inference_config_list(load_config(sample_rate, version))
-    config[0], config[2], config[3], config[4], config[6] = 9, 8, 8, 16, 2  # spec, inter, hidden, filter, layers
-    config[15], config[16] = 3, 8  # speakers, speaker-embedding width
-    if vocoder != "RefineGAN":
-        config[13] = 64  # vocoder width
-    return config
+    config = SynthesizerConfig.from_json_config(load_config(sample_rate, version)).replace(
+        spec_channels=9,
+        inter_channels=8,
+        hidden_channels=8,
+        filter_channels=16,
+        n_layers=2,
+        spk_embed_dim=3,
+        gin_channels=8,
+    )
+    return config if vocoder == "RefineGAN" else config.replace(upsample_initial_channel=64)
 
 
-def build(config: list, version: str, vocoder: str, f0: bool, seed: int = 0):
+def build(settings: dict, version: str, vocoder: str, f0: bool, seed: int = 0):
+    """A synthesizer from keyword `settings`, with all weights perturbed."""
     from rvc.models.synthesizer import Synthesizer
 
     torch.manual_seed(seed)
-    model = Synthesizer(*config, use_f0=f0, text_enc_hidden_dim=TEXT_DIM[version], vocoder=vocoder)
+    model = Synthesizer(**settings, use_f0=f0, text_enc_hidden_dim=TEXT_DIM[version], vocoder=vocoder)
     with torch.no_grad():  # zero-initialised layers (flow `post`) would hide mistakes in the comparison
         for parameter in model.parameters():
             parameter.add_(torch.randn_like(parameter) * 0.01)
@@ -374,7 +422,8 @@ def inputs(version: str, f0: bool, frames: int = FRAMES) -> tuple:
 
 def reference_load(data: dict):
     """Load a voice dict the way the reference apps do: config list, f0/version/vocoder keys, torch's own renaming."""
-    model = build(data["config"], data.get("version", "v1"), data.get("vocoder", "HiFi-GAN"), bool(data.get("f0", 1)))
+    settings = dict(zip(REFERENCE_ORDER, data["config"], strict=True))
+    model = build(settings, data.get("version", "v1"), data.get("vocoder", "HiFi-GAN"), bool(data.get("f0", 1)))
     result = model.load_state_dict(data["weight"], strict=False)
     return model, result
 
@@ -396,7 +445,7 @@ def test_round_trip_every_combination(tmp_path, sample_rate, version, vocoder, f
     from rvc.models.weight_norm import state_dict_to_disk
 
     config = tiny_config(sample_rate, version, vocoder)
-    model = build(config, version, vocoder, f0)
+    model = build(config.as_kwargs(), version, vocoder, f0)
     path = save_voice(tmp_path / "rt.pth", model.state_dict(), config, epoch=3, step=30)
     data = torch.load(path, map_location="cpu", weights_only=True)
     expected_keys = {key for key in state_dict_to_disk(model.state_dict()) if not key.startswith("enc_q.")}
@@ -420,8 +469,8 @@ def test_round_trip_every_combination(tmp_path, sample_rate, version, vocoder, f
 @pytest.fixture(scope="module", params=["HiFi-GAN", "MRF HiFi-GAN", "RefineGAN"])
 def full_size_voice(request, tmp_path_factory):
     """A 40 kHz v2 voice at the real size (the shapes of the reference tables), saved once per vocoder."""
-    config = inference_config_list(load_config(40000, "v2"))
-    model = build(config, "v2", request.param, True)
+    config = SynthesizerConfig.from_json_config(load_config(40000, "v2"))
+    model = build(config.as_kwargs(), "v2", request.param, True)
     path = save_voice(tmp_path_factory.mktemp("full") / "full.pth", model.state_dict(), config, model_name="full")
     return request.param, path
 
@@ -477,11 +526,11 @@ def test_full_size_voice_matches_the_reference_layout(full_size_voice):
 def tiny_v1_weights():
     """fp16 weights (no enc_q) and config of a small 40 kHz v1 HiFi-GAN f0 model."""
     config = tiny_config(40000, "v1")
-    model = build(config, "v1", "HiFi-GAN", True)
+    model = build(config.as_kwargs(), "v1", "HiFi-GAN", True)
     weights = {key: value.half() for key, value in model.state_dict().items() if not key.startswith("enc_q.")}
     from rvc.models.weight_norm import state_dict_to_disk
 
-    return state_dict_to_disk(weights), config
+    return state_dict_to_disk(weights), config.to_list()
 
 
 def test_mainline_voice_loads_and_matches_reference(tmp_path, tiny_v1_weights):
@@ -503,7 +552,7 @@ def test_wrong_vocoder_metadata_still_loads_the_right_decoder(tmp_path):
     from rvc.models import load_voice
 
     config = tiny_config(48000, "v2")
-    model = build(config, "v2", "MRF HiFi-GAN", True)
+    model = build(config.as_kwargs(), "v2", "MRF HiFi-GAN", True)
     path = save_voice(tmp_path / "v.pth", model.state_dict(), config)
     data = torch.load(path, map_location="cpu", weights_only=True)
     data.update(vocoder="RefineGAN", version="v1")
@@ -529,13 +578,11 @@ def test_voice_with_weights_that_do_not_fit_its_config(tmp_path, tiny_v1_weights
     no_g = {key: value for key, value in weights.items() if key != "dec.ups.1.weight_g"}
     with pytest.raises(RVCError, match="e.g. 'dec.ups.1.weight_g'"):
         load_voice(write(tmp_path / "no_g.pth", {"weight": no_g, "config": config}))
-    wider = list(config)
-    wider[4] = 32
+    wider = with_entries(config, filter_channels=32)
     with pytest.raises(RVCError, match="does not match its own settings: 'enc_p.encoder.ffn_layers.0.conv_1.weight'"):
         load_voice(write(tmp_path / "wider.pth", {"weight": weights, "config": wider}))
-    other_block = list(config)
-    other_block[9] = "2"
-    with pytest.raises(RVCError, match="settings RVC Studio cannot build"):
+    other_block = with_entries(config, resblock="2")
+    with pytest.raises(RVCError, match=r"entry 10 \(resblock\) must be the residual block type \"1\""):
         load_voice(write(tmp_path / "block.pth", {"weight": weights, "config": other_block}))
 
 
