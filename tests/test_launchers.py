@@ -23,6 +23,11 @@ fi
 exit 0
 """
 
+FAKE_TOOL = """#!/usr/bin/env bash
+printf '%s %s\\n' "$(basename "$0")" "$*" >> "$FAKE_LOG"
+[[ "$(basename "$0")" != "${FAKE_FAILING_TOOL:-}" ]]
+"""
+
 
 def make_executable(path: Path, text: str) -> Path:
     """Write `text` to `path` and mark it executable."""
@@ -34,9 +39,11 @@ def make_executable(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def fake_venv(tmp_path):
-    """A venv whose python only logs its arguments (and passes every check), plus a fake ffmpeg on PATH."""
+    """A venv whose python, ruff and lint-imports only log their arguments (and pass), plus a fake ffmpeg on PATH."""
     venv = tmp_path / "venv"
     make_executable(venv / "bin" / "python", FAKE_PYTHON)
+    for tool in ("ruff", "lint-imports"):
+        make_executable(venv / "bin" / tool, FAKE_TOOL)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     make_executable(tmp_path / "bin" / "ffmpeg", "#!/bin/sh\nexit 0\n")
     log = tmp_path / "python.log"
@@ -138,17 +145,30 @@ def test_run_tests_prepares_the_environment_and_passes_arguments(fake_venv, tmp_
     assert result.returncode == 0, result.stderr
     lines = log.read_text().splitlines()
     assert pip_runs(log)[0].endswith("-r " + str(ROOT / "requirements-dev.txt"))
-    assert "-m pytest tests/test_paths.py -q" in lines
+    checks = ["ruff check .", "ruff format --check .", "lint-imports --no-logo"]
+    assert [line for line in lines if line.startswith(("ruff ", "lint-imports "))] == checks
+    assert lines.index(checks[-1]) < lines.index("-m pytest tests/test_paths.py -q")
     cache = tmp_path / "home" / ".cache" / "rvc-studio"
     assert "env HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False" in lines
     assert f"env NUMBA_CACHE_DIR={cache / 'numba'} MPLCONFIGDIR={cache / 'matplotlib'} PWD={ROOT}" in lines
     assert (cache / "numba").is_dir()
 
 
+@pytest.mark.parametrize("tool", ["ruff", "lint-imports"])
+def test_run_tests_stops_before_pytest_when_a_check_fails(fake_venv, tool):
+    _venv, log, env = fake_venv
+    result = run_script("run-tests.sh", dict(env, FAKE_FAILING_TOOL=tool), "-q")
+    assert result.returncode == 1
+    assert f"[run-tests] failed: {tool}" in result.stderr
+    assert "-m pytest -q" not in log.read_text().splitlines()
+
+
 def test_ci_uses_the_cached_venv_and_runs_the_test_script(tmp_path):
     home = tmp_path / "home"
     venv = home / ".cache" / "rvc-studio" / "venv"
     make_executable(venv / "bin" / "python", FAKE_PYTHON)
+    for tool in ("ruff", "lint-imports"):
+        make_executable(venv / "bin" / tool, FAKE_TOOL)
     make_executable(tmp_path / "bin" / "ffmpeg", "#!/bin/sh\nexit 0\n")
     log = tmp_path / "python.log"
     env = dict(
