@@ -1,6 +1,8 @@
 @echo off
-rem Create (or reuse) the virtual environment and install the requirements. Idempotent: when the
-rem venv runs, imports torch and its stamp matches requirements.txt, nothing is installed.
+rem Create (or reuse) the virtual environment, install the requirements, then this project itself in
+rem editable mode (so `rvc ...` and `python -m rvc ...` work from any folder once the venv is active).
+rem Idempotent: when the venv runs, imports torch and its stamps match requirements.txt and
+rem pyproject.toml (and this folder), nothing is installed.
 rem With an NVIDIA GPU (nvidia-smi works) torch comes from PyTorch's own CUDA wheel index, because
 rem PyPI's Windows torch is CPU-only: CUDA 12.8 (Turing/RTX 20 and newer, Blackwell included), or
 rem CUDA 12.6 for older cards (Maxwell, Pascal, Volta), which torch 2.11's CUDA 12.8 build dropped.
@@ -16,6 +18,7 @@ set "TORCH_CUDA=12.8"
 set "TORCH_PINS=torch==2.11.0 torchaudio==2.11.0"
 set "VERSION_OK=import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else 1)"
 set "STAMP=%VENV%\.rvc-stamp-requirements.txt"
+set "PROJECT_STAMP=%VENV%\.rvc-stamp-project"
 
 if /i "%~1"=="--help" (
     echo Usage: run-install.bat   ^(set RVC_VENV to choose where the virtual environment lives^)
@@ -60,7 +63,7 @@ if "%TORCH_STATE%"=="missing" set "NEED_INSTALL=1"
 if "%GPU%%TORCH_STATE%"=="1cpu" set "NEED_INSTALL=1"
 if "%NEED_INSTALL%"=="0" (
     echo [run-install] requirements already installed in !VENV!
-    exit /b 0
+    goto :project
 )
 
 if "%GPU%"=="0" echo [run-install] no NVIDIA GPU found: torch will run on the CPU
@@ -86,7 +89,22 @@ if errorlevel 1 (
 >"%STAMP%" echo !WANT!
 where ffmpeg >nul 2>&1
 if errorlevel 1 echo [run-install] note: ffmpeg is not installed; wav/flac work, but mp3/m4a/ogg need it ^(winget install ffmpeg^).
-echo [run-install] done. Start the studio with go-fork.bat
+
+:project
+rem The editable install records this folder, so the stamp holds the folder too: the same venv used
+rem from another clone is pointed at that clone.
+set "PROJECT_WANT="
+for /f "usebackq delims=" %%H in (`""%PY%" -c "import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], 'rb').read()).hexdigest())" "%ROOT%\pyproject.toml""`) do set "PROJECT_WANT=%%H %ROOT%"
+set "PROJECT_HAVE="
+if exist "%PROJECT_STAMP%" set /p PROJECT_HAVE=<"%PROJECT_STAMP%"
+if not exist "%VENV%\Scripts\rvc.exe" set "PROJECT_HAVE="
+if not "!PROJECT_HAVE!"=="!PROJECT_WANT!" (
+    echo [run-install] installing this project ^(editable, the 'rvc' command^) from !ROOT!
+    "!PY!" -m pip install --disable-pip-version-check --quiet --no-deps -e "!ROOT!"
+    if errorlevel 1 goto :fail
+    >"!PROJECT_STAMP!" echo !PROJECT_WANT!
+)
+if "%NEED_INSTALL%"=="1" echo [run-install] done. Start the studio with go-fork.bat
 exit /b 0
 
 :pick_torch_index

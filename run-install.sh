@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Create (or reuse) the virtual environment and install the requirements. Idempotent: when the
-# venv runs, imports torch and its stamps match the requirement files, nothing is installed.
+# Create (or reuse) the virtual environment, install the requirements, then this project itself in
+# editable mode (so `rvc ...` and `python -m rvc ...` work from any folder once the venv is active).
+# Idempotent: when the venv runs, imports torch and its stamps match the requirement files and
+# pyproject.toml (and this folder), nothing is installed.
 #
 # Usage: ./run-install.sh [--dev]        --dev also installs requirements-dev.txt (what tests need)
 # Environment:
@@ -20,7 +22,7 @@ requirement_files=("$ROOT/requirements.txt")
 for arg in "$@"; do
     case "$arg" in
         --dev) requirement_files+=("$ROOT/requirements-dev.txt") ;;
-        -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option '$arg'; use --dev or --help" ;;
     esac
 done
@@ -94,6 +96,17 @@ if (( need_install )); then
     say "done"
 else
     say "requirements already installed in $VENV"
+fi
+
+# The editable install records this folder, so the stamp holds the folder too: the same venv used
+# from another clone is pointed at that clone.
+project_stamp="$VENV/.rvc-stamp-project"
+project_want="$(sha256_of "$ROOT/pyproject.toml") $ROOT"
+if [[ ! -e "$VENV/bin/rvc" || ! -f "$project_stamp" || "$(cat "$project_stamp")" != "$project_want" ]]; then
+    say "installing this project (editable, the 'rvc' command) from $ROOT"
+    "$PY" -m pip install --disable-pip-version-check --quiet --no-deps -e "$ROOT" \
+        || die "pip could not install the project from $ROOT (see above)"
+    echo "$project_want" > "$project_stamp"
 fi
 
 ensure_ffmpeg

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install what the tests need (requirements.txt + requirements-dev.txt, ffmpeg), then run pytest.
-# Arguments go to pytest, e.g. ./run-tests.sh tests/test_app.py -x -q
+# Install what the tests need (requirements.txt + requirements-dev.txt, ffmpeg), check style
+# (ruff check, ruff format --check) and layering (lint-imports), then run pytest; a failed check
+# stops before pytest. Arguments go to pytest, e.g. ./run-tests.sh tests/test_app.py -x -q
 # Environment: RVC_VENV (default <repo>/.venv), as for run-install.sh.
 set -euo pipefail
 
@@ -17,4 +18,12 @@ export GRADIO_ANALYTICS_ENABLED=False
 export HF_HUB_OFFLINE=1
 
 cd "$ROOT"
+failed=()
+"$RVC_VENV/bin/ruff" check . || failed+=("ruff check (fix: ruff check --fix .)")
+"$RVC_VENV/bin/ruff" format --check . || failed+=("ruff format --check (fix: ruff format .)")
+"$RVC_VENV/bin/lint-imports" --no-logo || failed+=("lint-imports (an import breaks a layer contract of pyproject.toml)")
+if (( ${#failed[@]} )); then
+    printf '[run-tests] failed: %s\n' "${failed[@]}" >&2
+    exit 1
+fi
 exec "$RVC_VENV/bin/python" -m pytest "$@"

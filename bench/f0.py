@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rvc import paths
 from rvc.features.f0 import METHODS, MODELS, extract_f0, validate_method
-from tests.model_fixtures import save_random_rmvpe
-from tests.synthetic_speech import synth_speech
+from rvc.testing.model_fixtures import save_random_rmvpe
+from rvc.testing.synthetic_speech import synth_speech
 
 T = TypeVar("T")
 

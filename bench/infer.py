@@ -45,9 +45,9 @@ def prepare(root: Path, rates: list[int], f0_method: str, seconds: float) -> tup
     import numpy as np
 
     from rvc import paths
+    from rvc.testing.model_fixtures import save_random_rmvpe, save_random_voice
+    from rvc.testing.synthetic_speech import synth_speech, write_wav
     from rvc.train.index import build_index, write_index
-    from tests.model_fixtures import save_random_rmvpe, save_random_voice
-    from tests.synthetic_speech import synth_speech, write_wav
 
     save_base_embedder(paths.embedder_dir("contentvec"))
     if "rmvpe" in f0_method:

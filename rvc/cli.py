@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from rvc.errors import RVCError
 
@@ -29,10 +30,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def program_name() -> str:
+    """How the user started us, for usage lines: `rvc` (the installed script) or `python -m rvc`."""
+    return "rvc" if Path(sys.argv[0]).stem == "rvc" else "python -m rvc"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The top-level parser; each subcommand's own arguments are added lazily."""
     parser = argparse.ArgumentParser(
-        prog="python -m rvc", description="RVC Studio: voice conversion from the command line."
+        prog=program_name(), description="RVC Studio: voice conversion from the command line."
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_module, help_text) in COMMANDS.items():
@@ -53,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: unknown command {name!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[name][0])
-    command_parser = argparse.ArgumentParser(prog=f"python -m rvc {name}", description=COMMANDS[name][1])
+    command_parser = argparse.ArgumentParser(prog=f"{program_name()} {name}", description=COMMANDS[name][1])
     module.add_arguments(command_parser)
     args = command_parser.parse_args(rest)
     try:

@@ -11,7 +11,7 @@ from scipy.signal import butter, lfilter
 
 from rvc import audio
 from rvc.errors import RVCError
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 

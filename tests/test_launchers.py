@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import stat
@@ -16,11 +17,17 @@ SHELL_SCRIPTS = ["run-install.sh", "go-fork.sh", "run-tests.sh", ".ci/run"]
 FAKE_PYTHON = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG"
 if [[ "$1" == "-c" && "$2" == *"import torch"* && -n "${FAKE_NO_TORCH:-}" ]]; then exit 1; fi
+if [[ "$*" == "-m pip install "*" --no-deps -e "* ]]; then touch "$(dirname "$0")/rvc"; fi
 if [[ "$1 $2" == "-m pytest" ]]; then
     echo "env HF_HUB_OFFLINE=$HF_HUB_OFFLINE GRADIO_ANALYTICS_ENABLED=$GRADIO_ANALYTICS_ENABLED" >> "$FAKE_LOG"
     echo "env NUMBA_CACHE_DIR=$NUMBA_CACHE_DIR MPLCONFIGDIR=$MPLCONFIGDIR PWD=$PWD" >> "$FAKE_LOG"
 fi
 exit 0
+"""
+
+FAKE_TOOL = """#!/usr/bin/env bash
+printf '%s %s\\n' "$(basename "$0")" "$*" >> "$FAKE_LOG"
+[[ "$(basename "$0")" != "${FAKE_FAILING_TOOL:-}" ]]
 """
 
 
@@ -34,9 +41,11 @@ def make_executable(path: Path, text: str) -> Path:
 
 @pytest.fixture
 def fake_venv(tmp_path):
-    """A venv whose python only logs its arguments (and passes every check), plus a fake ffmpeg on PATH."""
+    """A venv whose python, ruff and lint-imports only log their arguments (and pass), plus a fake ffmpeg on PATH."""
     venv = tmp_path / "venv"
     make_executable(venv / "bin" / "python", FAKE_PYTHON)
+    for tool in ("ruff", "lint-imports"):
+        make_executable(venv / "bin" / tool, FAKE_TOOL)
     (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
     make_executable(tmp_path / "bin" / "ffmpeg", "#!/bin/sh\nexit 0\n")
     log = tmp_path / "python.log"
@@ -60,6 +69,9 @@ def run_script(script: str, env: dict[str, str], *args: str) -> subprocess.Compl
     )
 
 
+PROJECT_INSTALL = f"-m pip install --disable-pip-version-check --quiet --no-deps -e {ROOT}"
+
+
 def pip_runs(log: Path) -> list[str]:
     """The `pip install` command lines the fake python received."""
     return [line for line in log.read_text().splitlines() if line.startswith("-m pip install")] if log.exists() else []
@@ -76,17 +88,20 @@ def test_install_is_idempotent_and_reinstalls_when_requirements_change(fake_venv
     venv, log, env = fake_venv
     first = run_script("run-install.sh", env)
     assert first.returncode == 0, first.stderr
-    assert pip_runs(log) == [f"-m pip install --disable-pip-version-check -r {ROOT / 'requirements.txt'}"]
+    assert pip_runs(log) == [
+        f"-m pip install --disable-pip-version-check -r {ROOT / 'requirements.txt'}",
+        PROJECT_INSTALL,
+    ]
     assert (venv / ".rvc-stamp-requirements.txt").is_file()
 
     second = run_script("run-install.sh", env)
     assert second.returncode == 0
     assert "requirements already installed" in second.stdout
-    assert len(pip_runs(log)) == 1
+    assert len(pip_runs(log)) == 2
 
     (venv / ".rvc-stamp-requirements.txt").write_text("sha256 of an older requirements.txt\n")
     assert run_script("run-install.sh", env).returncode == 0
-    assert len(pip_runs(log)) == 2
+    assert len(pip_runs(log)) == 3
 
 
 def test_dev_install_adds_the_test_requirements_once(fake_venv):
@@ -96,14 +111,14 @@ def test_dev_install_adds_the_test_requirements_once(fake_venv):
     assert pip_runs(log)[-1].endswith(f"-r {ROOT / 'requirements.txt'} -r {ROOT / 'requirements-dev.txt'}")
     assert run_script("run-install.sh", env, "--dev").returncode == 0
     assert run_script("run-install.sh", env).returncode == 0
-    assert len(pip_runs(log)) == 2
+    assert len(pip_runs(log)) == 3
 
 
 def test_venv_without_torch_is_reinstalled_and_a_lasting_failure_is_reported(fake_venv):
     _venv, log, env = fake_venv
     assert run_script("run-install.sh", env).returncode == 0
     result = run_script("run-install.sh", dict(env, FAKE_NO_TORCH="1"))
-    assert len(pip_runs(log)) == 2
+    assert len(pip_runs(log)) == 3
     assert result.returncode == 1
     assert "torch does not import" in result.stderr
 
@@ -128,7 +143,7 @@ def test_go_fork_installs_then_starts_the_app_with_the_options(fake_venv):
     result = run_script("go-fork.sh", env, "--no-browser", "--port", "7001")
     assert result.returncode == 0, result.stderr
     lines = log.read_text().splitlines()
-    assert len(pip_runs(log)) == 1
+    assert pip_runs(log)[-1] == PROJECT_INSTALL
     assert lines[-1] == "app.py --no-browser --port 7001"
 
 
@@ -138,17 +153,49 @@ def test_run_tests_prepares_the_environment_and_passes_arguments(fake_venv, tmp_
     assert result.returncode == 0, result.stderr
     lines = log.read_text().splitlines()
     assert pip_runs(log)[0].endswith("-r " + str(ROOT / "requirements-dev.txt"))
-    assert "-m pytest tests/test_paths.py -q" in lines
+    checks = ["ruff check .", "ruff format --check .", "lint-imports --no-logo"]
+    assert [line for line in lines if line.startswith(("ruff ", "lint-imports "))] == checks
+    assert lines.index(checks[-1]) < lines.index("-m pytest tests/test_paths.py -q")
     cache = tmp_path / "home" / ".cache" / "rvc-studio"
     assert "env HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False" in lines
     assert f"env NUMBA_CACHE_DIR={cache / 'numba'} MPLCONFIGDIR={cache / 'matplotlib'} PWD={ROOT}" in lines
     assert (cache / "numba").is_dir()
 
 
+@pytest.mark.parametrize("tool", ["ruff", "lint-imports"])
+def test_run_tests_stops_before_pytest_when_a_check_fails(fake_venv, tool):
+    _venv, log, env = fake_venv
+    result = run_script("run-tests.sh", dict(env, FAKE_FAILING_TOOL=tool), "-q")
+    assert result.returncode == 1
+    assert f"[run-tests] failed: {tool}" in result.stderr
+    assert "-m pytest -q" not in log.read_text().splitlines()
+
+
+def test_project_is_installed_editable_once_and_again_when_pyproject_or_folder_changes(fake_venv):
+    venv, log, env = fake_venv
+    assert run_script("run-install.sh", env).returncode == 0
+    stamp = venv / ".rvc-stamp-project"
+    pyproject_hash = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    assert stamp.read_text().strip() == f"{pyproject_hash} {ROOT}"
+    assert run_script("run-install.sh", env).returncode == 0
+    assert pip_runs(log).count(PROJECT_INSTALL) == 1
+
+    stamp.write_text(f"sha256 of an older pyproject.toml {ROOT}\n")
+    assert run_script("run-install.sh", env).returncode == 0
+    stamp.write_text(f"{pyproject_hash} /another/clone\n")
+    assert run_script("run-install.sh", env).returncode == 0
+    (venv / "bin" / "rvc").unlink()
+    assert run_script("run-install.sh", env).returncode == 0
+    assert pip_runs(log).count(PROJECT_INSTALL) == 4
+    assert len(pip_runs(log)) == 5
+
+
 def test_ci_uses_the_cached_venv_and_runs_the_test_script(tmp_path):
     home = tmp_path / "home"
     venv = home / ".cache" / "rvc-studio" / "venv"
     make_executable(venv / "bin" / "python", FAKE_PYTHON)
+    for tool in ("ruff", "lint-imports"):
+        make_executable(venv / "bin" / tool, FAKE_TOOL)
     make_executable(tmp_path / "bin" / "ffmpeg", "#!/bin/sh\nexit 0\n")
     log = tmp_path / "python.log"
     env = dict(
@@ -173,6 +220,9 @@ def test_windows_scripts_use_crlf_and_the_pinned_cuda_torch():
     assert b'set "TORCH_INDEX=https://download.pytorch.org/whl/cu128"' in install
     assert b'set "TORCH_INDEX=https://download.pytorch.org/whl/cu126"' in install
     assert b"nvidia-smi --query-gpu^=compute_cap" in install
+    assert b'-m pip install --disable-pip-version-check --quiet --no-deps -e "!ROOT!"' in install
+    assert b'set "PROJECT_STAMP=%VENV%\\.rvc-stamp-project"' in install
+    assert b'if not exist "%VENV%\\Scripts\\rvc.exe" set "PROJECT_HAVE="' in install
     assert b'call "%ROOT%\\run-install.bat"' in launch
     assert b"app.py %*" in launch
 

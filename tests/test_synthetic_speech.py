@@ -3,7 +3,7 @@
 import numpy as np
 import soundfile as sf
 
-from tests.synthetic_speech import SPEAKERS, make_dataset, synth_speech
+from rvc.testing.synthetic_speech import SPEAKERS, make_dataset, synth_speech
 
 
 def _autocorrelation_f0(frame: np.ndarray, sample_rate: int, f0_min: float = 60, f0_max: float = 500) -> float:

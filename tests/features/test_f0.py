@@ -16,8 +16,8 @@ from rvc.features.f0 import METHODS, MODELS, coarse_f0, extract_f0, hybrid
 from rvc.features.f0.rmvpe import THRESHOLD, LogMel, pad_frames
 from rvc.features.f0.salience import CENTS_OFFSET, decode, local_average
 from rvc.features.f0.track import frame_times, retime
-from tests.model_fixtures import save_random_rmvpe
-from tests.synthetic_speech import synth_speech
+from rvc.testing.model_fixtures import save_random_rmvpe
+from rvc.testing.synthetic_speech import synth_speech
 
 FAST_METHODS = ["crepe-tiny", "fcpe", "swift", "pm", "harvest", "dio"]
 EDGE_FRAMES = 5

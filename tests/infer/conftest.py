@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from rvc import paths
-from tests.model_fixtures import save_random_index, save_random_rmvpe, save_random_voice, save_tiny_embedder
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.model_fixtures import save_random_index, save_random_rmvpe, save_random_voice, save_tiny_embedder
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 
 @pytest.fixture(scope="session")

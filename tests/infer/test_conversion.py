@@ -13,7 +13,7 @@ from rvc.errors import RVCError
 from rvc.infer import convert
 from rvc.infer.conversion import batch_output_names
 from rvc.infer.pipeline import ConversionStopped
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 FAST = {"f0_method": "pm", "device": "cpu", "seed": 0}
 
@@ -188,7 +188,7 @@ def test_missing_voice_and_input(installed, tmp_path):
 
 
 def test_voice_without_pitch_converts_and_ignores_pitch_options(installed, tmp_path):
-    from tests.model_fixtures import save_random_voice
+    from rvc.testing.model_fixtures import save_random_voice
 
     voice = save_random_voice(tmp_path / "nof0.pth", 32000, use_f0=False, vocoder_channels=32)
     plain = convert(installed["speech"], tmp_path / "a.wav", voice, **FAST)

@@ -9,7 +9,7 @@ import numpy as np
 import soundfile as sf
 
 from rvc.cli import main
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 FAST = ["--f0-method", "pm", "--device", "cpu", "--seed", "0"]
 

@@ -97,7 +97,7 @@ def test_effects_are_parsed_validated_and_applied():
 
 
 def test_formant_shift_keeps_length_and_changes_the_spectrum():
-    from tests.synthetic_speech import synth_speech
+    from rvc.testing.synthetic_speech import synth_speech
 
     audio = synth_speech(1.0, 16000).audio
     assert shift_formants(audio, 1.0) is audio

@@ -7,10 +7,10 @@ import pytest
 
 from rvc import paths
 from rvc.errors import RVCError
+from rvc.testing.model_fixtures import save_tiny_embedder
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 from rvc.train.extract import ExtractOptions, extract_run, pitch_track
 from rvc.train.layout import RunLayout
-from tests.model_fixtures import save_tiny_embedder
-from tests.synthetic_speech import synth_speech, write_wav
 
 SR = 40000
 

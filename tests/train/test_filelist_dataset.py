@@ -6,10 +6,10 @@ import torch
 
 from rvc.configs import load_config
 from rvc.errors import RVCError
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 from rvc.train.dataset import BucketSampler, TrainingDataset, collate
 from rvc.train.filelist import read_filelist, write_filelist, write_mute_audio_and_pitch
 from rvc.train.layout import RunLayout
-from tests.synthetic_speech import synth_speech, write_wav
 
 SR = 40000
 

@@ -12,6 +12,7 @@ import soundfile as sf
 from rvc import audio, paths
 from rvc.cli import main
 from rvc.errors import RVCError
+from rvc.testing.synthetic_speech import make_dataset, synth_speech, write_wav
 from rvc.train.layout import RunLayout
 from rvc.train.preprocess import (
     PreprocessOptions,
@@ -21,7 +22,6 @@ from rvc.train.preprocess import (
     preprocess_dataset,
 )
 from rvc.train.slicer import find_segments
-from tests.synthetic_speech import make_dataset, synth_speech, write_wav
 
 SLICE_NAME = re.compile(r"^(\d+)_(\d+)_(\d+)\.wav$")
 

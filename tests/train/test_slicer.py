@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
+from rvc.testing.synthetic_speech import synth_speech
 from rvc.train.slicer import SlicerSettings, find_segments, frame_rms, slice_audio
-from tests.synthetic_speech import synth_speech
 
 SR = 40000
 

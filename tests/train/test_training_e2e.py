@@ -18,14 +18,14 @@ import soundfile as sf
 from rvc import paths
 from rvc.models import load_voice
 from rvc.models.checkpoints import read_checkpoint
+from rvc.testing.model_fixtures import save_tiny_embedder
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 from rvc.train.extract import ExtractOptions, extract_run
 from rvc.train.index import build_index_file
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from rvc.train.preprocess import PreprocessOptions, preprocess_dataset
 from rvc.train.schedulers import LRSchedule
-from tests.model_fixtures import save_tiny_embedder
-from tests.synthetic_speech import synth_speech, write_wav
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tiny random-weight model files in the real layouts, for tests of the pipelines that load them."""
+"""Tiny random-weight model files in the real layouts, for tests and benchmarks of the pipelines that load them."""
 
 from __future__ import annotations
 
