@@ -65,7 +65,7 @@ def test_exported_voice_and_torch_file(tmp_path, expected_mode):
 
 
 def test_index(tmp_path, expected_mode):
-    from tests.model_fixtures import save_random_index
+    from rvc.testing.model_fixtures import save_random_index
 
     assert mode_of(save_random_index(tmp_path / "voice.index", dim=8, vectors=64)) == expected_mode
 

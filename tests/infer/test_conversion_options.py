@@ -19,7 +19,7 @@ import soundfile as sf
 from rvc.infer import convert
 from rvc.infer.options import ConversionOptions
 from rvc.infer.pipeline import PAD, SAMPLE_RATE, WINDOW, rms_envelope
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 SPEECH_SECONDS, SILENCE_SECONDS = 0.8, 0.4
 SECONDS = SPEECH_SECONDS + SILENCE_SECONDS
