@@ -10,8 +10,9 @@ import os
 
 import gradio as gr
 
-from rvc import jobs, paths
+from rvc import paths
 from rvc.errors import RVCError
+from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import (
     HEAD_STARTS,
@@ -24,6 +25,7 @@ from rvc.train.options import (
     TrainOptions,
     parse_gpus,
 )
+from rvc.train.progress import TrainingProgress
 from tabs import settings as settings_tab
 
 PRESETS_DIR = paths.PROJECT_ROOT / "assets" / "presets"
@@ -133,7 +135,7 @@ def start_training(name: str, *values) -> tuple[str, gr.Timer]:
     try:
         options = options_from_ui(name, dict(zip(UI_KEYS, values, strict=True)))
         notice = options.pretrained_notice()
-        job = jobs.start_training(options)
+        job = launcher.start_training(options)
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)
     message = f"✅ Training of `{options.name}` started (pid {job.pid}); log: `{job.log_file}`."
@@ -149,7 +151,7 @@ def resume_training(name: str) -> tuple[str, gr.Timer]:
         saved = RunLayout.named(name).train_options
         if not saved.is_file():
             raise RVCError(f"run {name!r} was never started here ({saved} is missing); press Start training")
-        job = jobs.start_training(TrainOptions.load(saved, name=name))
+        job = launcher.start_training(TrainOptions.load(saved, name=name))
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)
     return f"✅ Training of `{name}` resumed (pid {job.pid}) from its latest checkpoint.", gr.Timer(active=True)
@@ -159,7 +161,7 @@ def stop_training(name: str) -> str:
     """Stop the run's training process tree."""
     try:
         name = _run_name(name)
-        stopped = jobs.stop_training(name)
+        stopped = launcher.stop_training(name)
     except RVCError as error:
         return f"❌ {error}"
     if not stopped:
@@ -173,7 +175,7 @@ def open_tensorboard(name: str) -> str:
         name = _run_name(name)
         if not RunLayout.named(name).root.is_dir():
             raise RVCError(f"run {name!r} does not exist yet in {paths.logs_dir()}")
-        url = jobs.start_tensorboard(name)
+        url = launcher.start_tensorboard(name)
     except (RVCError, OSError) as error:
         return f"❌ {error}"
     return f"📈 TensorBoard for `{name}`: [{url}]({url}) (give it a few seconds to start)."
@@ -188,44 +190,39 @@ def _duration(seconds: float) -> str:
     return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
 
 
-def progress_markdown(name: str, progress: dict | None, running: bool) -> str:
+def progress_markdown(name: str, progress: TrainingProgress | None, running: bool) -> str:
     """Status, epoch, step, ETA and a table of the latest and averaged losses."""
     if progress is None:
         return f"`{name}` is starting…" if running else f"No training progress for `{name}` yet."
-    status = progress.get("status", "starting")
-    if not running and status in ("starting", "training"):
+    status = progress.status
+    if not running and progress.active:
         status = "stopped (press Resume to continue)"
-    steps = progress.get("steps_per_epoch")
     parts = [f"**{status.capitalize()}**"]
-    if "epoch" in progress:
-        parts.append(f"epoch {progress['epoch']}/{progress.get('epochs', '?')}")
-    if "step" in progress:
-        parts.append(f"step {progress['step']}" + (f" ({steps} per epoch)" if steps else ""))
-    if running and progress.get("eta_seconds") is not None:
-        parts.append(f"ETA {_duration(progress['eta_seconds'])}")
+    if progress.epoch is not None:
+        parts.append(f"epoch {progress.epoch}/{progress.epochs if progress.epochs is not None else '?'}")
+    if progress.step is not None:
+        per_epoch = f" ({progress.steps_per_epoch} per epoch)" if progress.steps_per_epoch else ""
+        parts.append(f"step {progress.step}{per_epoch}")
+    if running and progress.eta_seconds is not None:
+        parts.append(f"ETA {_duration(progress.eta_seconds)}")
     lines = [" · ".join(parts)]
-    losses, averaged = progress.get("losses") or {}, progress.get("averaged") or {}
+    losses, averaged = progress.losses, progress.averaged
     if losses or averaged:
         lines += ["", "| loss | latest | running average |", "|---|---|---|"]
         for tag in sorted(set(losses) | set(averaged)):
             cells = [f"{table[tag]:.4f}" if tag in table else "–" for table in (losses, averaged)]
             lines.append(f"| {tag} | {cells[0]} | {cells[1]} |")
-    if progress.get("message"):
-        lines += ["", str(progress["message"])]
+    if progress.message:
+        lines += ["", progress.message]
     return "\n".join(lines)
 
 
-def loss_frame(progress: dict | None):
+def loss_frame(progress: TrainingProgress | None):
     """The progress history as a long table (step, loss, value) for the loss plot."""
     import pandas as pd
 
-    rows = [
-        (entry["step"], tag, float(value))
-        for entry in (progress or {}).get("history") or []
-        if "step" in entry
-        for tag, value in entry.items()
-        if tag not in ("epoch", "step") and isinstance(value, int | float)
-    ]
+    history = progress.history if progress is not None else ()
+    rows = [(record.step, tag, value) for record in history for tag, value in record.values.items()]
     return pd.DataFrame(rows, columns=["step", "loss", "value"]).astype({"step": "int64", "value": "float64"})
 
 
@@ -235,12 +232,12 @@ def refresh_progress(name: str) -> tuple[str, object, str, gr.Timer]:
         name = _run_name(name)
     except RVCError:
         return "Choose a run to see its progress.", loss_frame(None), "", gr.Timer(active=False)
-    running = jobs.is_training(name)
-    progress = jobs.read_progress(name)
+    running = launcher.is_training(name)
+    progress = launcher.read_progress(name)
     return (
         progress_markdown(name, progress, running),
         loss_frame(progress),
-        jobs.tail_log(name, LOG_LINES),
+        launcher.tail_log(name, LOG_LINES),
         gr.Timer(active=running),
     )
 

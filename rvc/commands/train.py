@@ -168,10 +168,10 @@ def options_from_args(args: argparse.Namespace) -> TrainOptions:
 
 def run(args: argparse.Namespace) -> int:
     """Stop, write a preset, or start the training and follow its log until it exits (or return with --detach)."""
-    from rvc import jobs
+    from rvc.train import launcher
 
     if args.stop:
-        if jobs.stop_training(args.name):
+        if launcher.stop_training(args.name):
             print(f"training of run {args.name!r} stopped; run `python -m rvc train --name {args.name}` to resume")
             return 0
         print(f"no training of run {args.name!r} is running", file=sys.stderr)
@@ -184,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
     if notice:
         print(f"warning: {notice}", file=sys.stderr)
     log_start = _size(RunLayout.named(options.name).train_log)
-    job = jobs.start_training(options)
+    job = launcher.start_training(options)
     print(f"training {options.name!r} started (pid {job.pid}); log: {job.log_file}", flush=True)
     if args.detach:
         print(f"stop it with `python -m rvc train --name {options.name} --stop`")
@@ -192,7 +192,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         code = _follow(job, log_start)
     except KeyboardInterrupt:
-        jobs.stop_training(options.name)
+        launcher.stop_training(options.name)
         print(
             f"\ntraining stopped; run the same command again to resume from the last checkpoint of {options.name!r}",
             file=sys.stderr,

@@ -9,7 +9,8 @@ import time
 import gradio as gr
 import pytest
 
-from rvc import jobs, paths
+from rvc import paths
+from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from tabs import train as train_tab
@@ -40,7 +41,7 @@ def presets(tmp_path, monkeypatch):
 
 @pytest.fixture
 def stand_in(monkeypatch):
-    monkeypatch.setattr(jobs, "training_command", lambda options_file: [sys.executable, "-c", SLOW_TRAINER])
+    monkeypatch.setattr(launcher, "training_command", lambda options_file: [sys.executable, "-c", SLOW_TRAINER])
 
 
 def test_tab_builds_inside_blocks():
@@ -110,13 +111,13 @@ def test_start_stop_resume(stand_in):
     message, timer = train_tab.start_training("voice", *_values(TrainOptions(name="x", epochs=3, pretrained=False)))
     try:
         assert message.startswith("✅ Training of `voice` started (pid ") and timer.active
-        assert jobs.is_training("voice")
+        assert launcher.is_training("voice")
         assert train_tab.start_training("voice", *_values(TrainOptions(name="x")))[0].startswith(
             "❌ run 'voice' is already training"
         )
     finally:
         assert train_tab.stop_training("voice").startswith("⏹️ Training of `voice` stopped. Press Resume")
-    assert not jobs.is_training("voice")
+    assert not launcher.is_training("voice")
     assert train_tab.stop_training("voice") == "Nothing is training for `voice`."
     message, timer = train_tab.resume_training("voice")
     try:
@@ -124,7 +125,7 @@ def test_start_stop_resume(stand_in):
         saved = TrainOptions.load(RunLayout.named("voice").root / "train_options.json")
         assert saved == TrainOptions(name="voice", epochs=3, pretrained=False)
     finally:
-        jobs.stop_training("voice")
+        launcher.stop_training("voice")
 
 
 def test_start_errors_and_warnings(stand_in):
@@ -134,7 +135,7 @@ def test_start_errors_and_warnings(stand_in):
     try:
         assert "⚠️ no public pretrained exists for HiFi-GAN v2 at 44100 Hz" in message
     finally:
-        jobs.stop_training("voice")
+        launcher.stop_training("voice")
     assert train_tab.resume_training("never")[0].startswith("❌ run 'never' was never started here")
 
 
@@ -154,7 +155,7 @@ def test_progress_view_while_running_and_after(stand_in):
     train_tab.start_training("voice", *_values(TrainOptions(name="x", pretrained=False)))
     try:
         deadline = time.monotonic() + 15
-        while "trainer up" not in jobs.tail_log("voice") and time.monotonic() < deadline:
+        while "trainer up" not in launcher.tail_log("voice") and time.monotonic() < deadline:
             time.sleep(0.05)
         text, frame, log, timer = train_tab.refresh_progress("voice")
         assert text.splitlines()[0] == "**Training** · epoch 2/5 · step 20 (10 per epoch) · ETA 1 h 02 min"
@@ -169,7 +170,7 @@ def test_progress_view_while_running_and_after(stand_in):
         assert frame[frame["loss"] == "loss/g/mel"]["value"].tolist() == [20.0, 18.0]
         assert log.endswith("trainer up") and timer.active
     finally:
-        jobs.stop_training("voice")
+        launcher.stop_training("voice")
     text, _, _, timer = train_tab.refresh_progress("voice")
     assert text.startswith("**Stopped (press resume to continue)** · epoch 2/5") and "ETA" not in text
     assert not timer.active
