@@ -29,7 +29,7 @@ CHANGED = TrainOptions(
 
 def _values(options: TrainOptions) -> list:
     shown = train_tab.ui_from_options(options)
-    return [shown[key] for key in train_tab.UI_KEYS]
+    return [shown[key] for key in train_tab.TRAINING_FIELDS]
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_tab_builds_inside_blocks():
     with gr.Blocks() as demo, gr.Tab("Train"):
         train_tab.build()
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
-    for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (0 = off)",
+    for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (empty = off)",
                   "Average running loss window (steps)", "Silent (mute) files per speaker", "Losses", "Preset"):  # fmt: skip
         assert label in labels
 
@@ -61,12 +61,12 @@ def test_every_option_round_trips_through_the_components():
 
 def test_component_values_are_coerced_and_checked():
     shown = train_tab.ui_from_options(TrainOptions(name="voice"))
-    shown.update(epochs=5.0, grad_clip=0, gpus="", author="  ", sample_rate="48000")
+    shown.update(epochs=5.0, grad_clip=None, gpus="", author="  ", sample_rate="48000")
     options = train_tab.options_from_ui("voice", shown)
     assert (options.epochs, options.grad_clip, options.gpus, options.author, options.sample_rate) == (
         5, None, [], None, 48000
     )  # fmt: skip
-    with pytest.raises(Exception, match="lr g is empty; enter a number"):
+    with pytest.raises(Exception, match="Initial LR of the generator is empty; enter a value"):
         train_tab.options_from_ui("voice", {**shown, "lr_g": None})
     with pytest.raises(Exception, match="enter a run name"):
         train_tab.options_from_ui("", shown)
@@ -87,7 +87,7 @@ def test_preset_save_and_load_round_trip(presets):
 
 def test_preset_errors_are_messages(presets):
     values = _values(TrainOptions(name="voice"))
-    values[train_tab.UI_KEYS.index("running_loss_window")] = 0
+    values[train_tab.TRAINING_FIELDS.index("running_loss_window")] = 0
     message, _ = train_tab.save_preset("bad", "voice", *values)
     assert message.startswith("❌ Preset not saved: invalid training option: average running loss window")
     assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0].startswith(
@@ -216,3 +216,29 @@ def test_precision_shown_follows_the_settings_tab():
     assert shown == ["bf16"]
     paths.settings_path().write_text("not json")
     assert train_tab.saved_precision() == "fp32"
+
+
+def test_progress_markdown_and_plot_from_a_typed_progress():
+    from rvc.train.progress import EpochRecord, TrainingProgress
+
+    progress = TrainingProgress(
+        status="training", epoch=3, epochs=10, step=30, steps_per_epoch=10, losses={"loss/g/total": 30.0},
+        averaged={"loss/g/total": 31.5, "loss/d/total": 2.5}, eta_seconds=75.0,
+        history=(EpochRecord(3, 30, {"loss/g/total": 30.5, "validation/mrstft": 1.25}),),
+    )  # fmt: skip
+    text = train_tab.progress_markdown("voice", progress, running=True)
+    assert text.splitlines() == [
+        "**Training** · epoch 3/10 · step 30 (10 per epoch) · ETA 1 min 15 s",
+        "",
+        "| loss | latest | running average |",
+        "|---|---|---|",
+        "| loss/d/total | – | 2.5000 |",
+        "| loss/g/total | 30.0000 | 31.5000 |",
+    ]
+    stopped = train_tab.progress_markdown("voice", progress, running=False)
+    assert stopped.startswith("**Stopped (press resume to continue)** · epoch 3/10 · step 30 (10 per epoch)\n")
+    finished = train_tab.progress_markdown("voice", TrainingProgress(status="finished", message="done"), False)
+    assert finished == "**Finished**\n\ndone"
+    assert train_tab.progress_markdown("voice", None, running=True) == "`voice` is starting…"
+    frame = train_tab.loss_frame(progress)
+    assert frame.values.tolist() == [[30, "loss/g/total", 30.5], [30, "validation/mrstft", 1.25]]
