@@ -204,34 +204,26 @@ def refresh_progress(name: str) -> tuple[str, object, str, gr.Timer]:
     )
 
 
+def _step_options(cls: type, values: tuple, **shared) -> object:
+    """`cls` (PreprocessOptions or ExtractOptions) from its controls' `values`, in field order, and `shared` ones."""
+    names = ui_option_names(cls)
+    return cls(**shared, **{key: option_value(cls, key, raw) for key, raw in zip(names, values, strict=True)})
+
+
 def run_preprocess(
     name: str,
     dataset: str,
-    sample_rate: int,
-    cut_mode: str,
-    chunk: float,
-    overlap: float,
-    high_pass: bool,
-    normalize: str,
-    noise_reduction: bool,
-    noise_strength: float,
     workers: int,
-    progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio injects it
+    sample_rate: int,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio injects it (before the option values)
+    *values,
 ) -> str:
-    """Slice the dataset folder into the run (as `python -m rvc preprocess`)."""
+    """Slice the dataset folder into the run (as `python -m rvc preprocess`); `values` of the Preprocess controls."""
     from rvc.train.preprocess import PreprocessOptions, format_duration, preprocess_dataset
 
     try:
-        options = PreprocessOptions(
-            sample_rate=int(sample_rate),
-            cut_mode=cut_mode,
-            chunk_seconds=float(chunk),
-            overlap_seconds=float(overlap),
-            high_pass=bool(high_pass),
-            normalize=normalize,
-            noise_reduction=bool(noise_reduction),
-            noise_strength=float(noise_strength),
-        )
+        sample_rate = option_value(TrainOptions, "sample_rate", sample_rate)
+        options = _step_options(PreprocessOptions, values, sample_rate=sample_rate)
         if not (dataset or "").strip():
             raise RVCError("enter the dataset folder (one sub-folder per speaker, or audio files directly)")
         result = preprocess_dataset(
@@ -257,27 +249,16 @@ def run_extract(
     sample_rate: int,
     version: str,
     use_f0: bool,
-    f0_method: str,
-    hop: int,
-    embedder: str,
-    mute_files: int,
-    device: str,
-    progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio injects it
+    progress: gr.Progress = gr.Progress(),  # noqa: B008 - gradio injects it (before the option values)
+    *values,
 ) -> str:
-    """Pitch and content features, then the filelist (as `python -m rvc extract`)."""
+    """Pitch and content features, then the filelist (as `python -m rvc extract`); `values` of the Extract controls."""
     from rvc.train.extract import ExtractOptions, extract_run
 
     try:
-        options = ExtractOptions(
-            sample_rate=int(sample_rate),
-            f0_method=f0_method,
-            hop=int(hop),
-            embedder=embedder,
-            version=version,
-            use_f0=bool(use_f0),
-            mute_files=int(mute_files),
-            device=device,
-        )
+        shared = {key: option_value(TrainOptions, key, raw) for key, raw in
+                  (("sample_rate", sample_rate), ("version", version), ("use_f0", use_f0))}  # fmt: skip
+        options = _step_options(ExtractOptions, values, **shared)
         result = extract_run(
             _run_name(name),
             options,
@@ -331,12 +312,20 @@ def _training_components() -> dict[str, gr.components.Component]:
     return components
 
 
+def _step_controls(cls: type) -> list[gr.components.Component]:
+    """The controls of a step's options (PreprocessOptions or ExtractOptions) in field order, `_PER_ROW` to a row."""
+    names = ui_option_names(cls)
+    controls = []
+    for start in range(0, len(names), _PER_ROW):
+        with gr.Row():
+            controls += [option_control(cls, key) for key in names[start : start + _PER_ROW]]
+    return controls
+
+
 def build() -> None:
     """Add the tab's components to the current `gr.Tab`."""
-    from rvc.features.f0 import METHODS
-    from rvc.prerequisites import DEFAULT_EMBEDDER, EMBEDDERS
-    from rvc.train.options import DEVICES
-    from rvc.train.preprocess import CUT_MODES, NORMALIZE_MODES
+    from rvc.train.extract import ExtractOptions
+    from rvc.train.preprocess import PreprocessOptions
 
     gr.Markdown("Dataset folder → preprocess → extract → train → index. The voice and index land in the run folder.")
     with gr.Row():
@@ -348,27 +337,14 @@ def build() -> None:
     with gr.Accordion("1. Preprocess", open=True):
         with gr.Row():
             dataset = gr.Textbox(label="Dataset folder", placeholder="folder of recordings; one sub-folder per speaker")
-            workers = gr.Slider(1, max(os.cpu_count() or 1, 1), os.cpu_count() or 1, step=1, label="Worker processes")
-        with gr.Row():
-            cut_mode = gr.Radio(list(CUT_MODES), value="automatic", label="Audio cutting")
-            chunk = gr.Slider(0.5, 30.0, 3.0, step=0.1, label="Chunk length (s)")
-            overlap = gr.Slider(0.0, 0.4, 0.3, step=0.1, label="Overlap (s)")
-        with gr.Row():
-            high_pass = gr.Checkbox(True, label="48 Hz high-pass")
-            normalize = gr.Radio(list(NORMALIZE_MODES), value="pre", label="Normalisation")
-            noise_reduction = gr.Checkbox(False, label="Noise reduction")
-            noise_strength = gr.Slider(0.0, 1.0, 0.7, step=0.05, label="Noise-reduction strength")
+            cores = max(os.cpu_count() or 1, 1)
+            workers = gr.Slider(1, cores, cores, step=1, label="Worker processes")
+        preprocess_controls = _step_controls(PreprocessOptions)
         preprocess_button = gr.Button("Preprocess dataset", variant="primary")
         preprocess_result = gr.Markdown()
 
     with gr.Accordion("2. Extract features", open=True):
-        with gr.Row():
-            f0_method = gr.Dropdown(list(METHODS), value="rmvpe", allow_custom_value=True, label="Pitch method")
-            hop = gr.Slider(1, 512, 160, step=1, label="Pitch hop (16 kHz samples)")
-            embedder = gr.Dropdown(list(EMBEDDERS), value=DEFAULT_EMBEDDER, allow_custom_value=True, label="Embedder")
-        with gr.Row():
-            mute_files = gr.Slider(0, 10, 2, step=1, label="Silent (mute) files per speaker")
-            extract_device = gr.Radio(list(DEVICES), value="cpu", label="Extraction device")
+        extract_controls = _step_controls(ExtractOptions)
         extract_button = gr.Button("Extract features", variant="primary")
         extract_result = gr.Markdown()
 
@@ -402,24 +378,13 @@ def build() -> None:
     name.change(refresh_progress, inputs=name, outputs=progress_outputs, **private)
     preprocess_button.click(
         run_preprocess,
-        inputs=[name, dataset, c["sample_rate"], cut_mode, chunk, overlap, high_pass, normalize, noise_reduction,
-                noise_strength, workers],
+        inputs=[name, dataset, workers, c["sample_rate"], *preprocess_controls],
         outputs=preprocess_result,
         **private,
-    )  # fmt: skip
+    )
     extract_button.click(
         run_extract,
-        inputs=[
-            name,
-            c["sample_rate"],
-            c["version"],
-            c["use_f0"],
-            f0_method,
-            hop,
-            embedder,
-            mute_files,
-            extract_device,
-        ],
+        inputs=[name, c["sample_rate"], c["version"], c["use_f0"], *extract_controls],
         outputs=extract_result,
         **private,
     )

@@ -182,16 +182,16 @@ def test_progress_view_while_running_and_after(stand_in):
 
 
 def test_steps_report_readable_errors():
-    assert train_tab.run_preprocess("voice", "", 40000, "automatic", 3.0, 0.3, True, "pre", False, 0.7, 1).startswith(
-        "❌ enter the dataset folder"
-    )
-    assert train_tab.run_preprocess("voice", "/nowhere", 40000, "automatic", 3.0, 2.0, True, "pre", False, 0.7, 1) == (
+    preprocess = ("automatic", 3.0, 0.3, True, "pre", False, 0.7)
+    assert train_tab.run_preprocess("voice", "", 1, 40000, None, *preprocess).startswith("❌ enter the dataset folder")
+    overlapping = ("automatic", 3.0, 2.0, True, "pre", False, 0.7)
+    assert train_tab.run_preprocess("voice", "/nowhere", 1, 40000, None, *overlapping) == (
         "❌ Overlap 2.0 s must be at least 0 and under half the chunk length."
     )
-    assert train_tab.run_preprocess("voice", "/nowhere", 40000, "automatic", 3.0, 0.3, True, "pre", False, 0.7, 1) == (
+    assert train_tab.run_preprocess("voice", "/nowhere", 1, 40000, None, *preprocess) == (
         "❌ Dataset folder not found: /nowhere. Pick a folder that holds your recordings."
     )
-    message = train_tab.run_extract("voice", 40000, "v2", True, "rmvpe", 160, "contentvec", 2, "cpu")
+    message = train_tab.run_extract("voice", 40000, "v2", True, None, "rmvpe", 160, "contentvec", 2, "cpu")
     assert message.startswith("❌ no 16 kHz slices in") and "run preprocess for 'voice' first" in message
     assert train_tab.run_index("voice").startswith("❌ ")
     assert train_tab.open_tensorboard("voice").startswith("❌ run 'voice' does not exist yet")

@@ -35,7 +35,10 @@ def test_round_trip(tmp_path):
 def test_json_form_keeps_the_flat_history_entries(tmp_path):
     path = write_progress(tmp_path / "progress.json", FULL)
     data = json.loads(path.read_text())
-    assert data["history"] == [{"epoch": 1, "step": 20, "loss/g/total": 40.0}, {"epoch": 2, "step": 40, "validation/mel_l1": 0.9}]  # fmt: skip
+    assert data["history"] == [
+        {"epoch": 1, "step": 20, "loss/g/total": 40.0},
+        {"epoch": 2, "step": 40, "validation/mel_l1": 0.9},
+    ]
     assert (data["status"], data["epoch"], data["eta_seconds"]) == ("training", 2, 90.0)
 
 

@@ -11,13 +11,16 @@ import dataclasses
 
 import gradio as gr
 import pytest
+from gradio.helpers import special_args
 
 from rvc import cli
 from rvc.errors import RVCError
-from rvc.option_spec import OptionField, option_fields
+from rvc.option_spec import OptionField, option_field, option_fields
+from rvc.train.extract import ExtractOptions
 from rvc.train.options import TrainOptions
+from rvc.train.preprocess import PreprocessOptions
 from tabs import train as train_tab
-from tabs.option_controls import control_value
+from tabs.option_controls import control_value, ui_option_names
 
 DEFAULT = TrainOptions(name="voice")
 
@@ -80,22 +83,28 @@ def test_no_flag_keeps_every_default():
     assert _cli_options([]) == DEFAULT
 
 
+def _event(demo: gr.Blocks, handler):
+    """The one event of `demo` that calls `handler`."""
+    (event,) = [fn for fn in demo.fns.values() if fn.fn is handler]
+    return event
+
+
 @pytest.fixture(scope="module")
 def page():
-    """The Train tab built in Blocks: its components by label, and the inputs of its Start training event."""
+    """The Train tab built in Blocks: its components by label, and the Blocks."""
     with gr.Blocks() as demo, gr.Tab("Train"):
         train_tab.build()
     by_label: dict[str, list] = {}
     for block in demo.blocks.values():
         if isinstance(block, gr.components.Component):
             by_label.setdefault(block.label, []).append(block)
-    (start,) = [fn for fn in demo.fns.values() if fn.fn is train_tab.start_training]
-    return by_label, start.inputs
+    return by_label, demo
 
 
 @pytest.mark.parametrize("item", list(option_fields(TrainOptions)), ids=FIELDS)
 def test_control_changes_exactly_its_field(item, page):
-    by_label, start_inputs = page
+    by_label, demo = page
+    start_inputs = _event(demo, train_tab.start_training).inputs
     (component,) = by_label[item.label]
     assert start_inputs[1 + train_tab.TRAINING_FIELDS.index(item.name)] is component
     values = train_tab.ui_from_options(DEFAULT)
@@ -104,7 +113,7 @@ def test_control_changes_exactly_its_field(item, page):
 
 
 def test_start_training_reads_every_training_control(page):
-    _, start_inputs = page
+    start_inputs = _event(page[1], train_tab.start_training).inputs
     assert len(start_inputs) == 1 + len(FIELDS) == 1 + len(train_tab.TRAINING_FIELDS)
 
 
@@ -119,7 +128,8 @@ def presets(tmp_path, monkeypatch):
 def test_preset_round_trips_a_changed_field(name, presets):
     options = _changed(name)
     shown = train_tab.ui_from_options(options)
-    assert train_tab.save_preset("one", "voice", *[shown[key] for key in train_tab.TRAINING_FIELDS])[0].startswith("✅")
+    message, _ = train_tab.save_preset("one", "voice", *[shown[key] for key in train_tab.TRAINING_FIELDS])
+    assert message.startswith("✅")
     assert TrainOptions.load(presets / "one.json") == options
     loaded = train_tab.load_preset("one")[:-1]
     assert train_tab.options_from_ui("voice", dict(zip(train_tab.TRAINING_FIELDS, loaded, strict=True))) == options
@@ -131,8 +141,9 @@ def test_preset_with_every_field_changed_round_trips_through_tab_and_cli(presets
     for options in every:
         path = options.save(tmp_path / "every.json")
         assert TrainOptions.load(path) == options
-        assert cli.main(["train", "--name", "voice", "--preset", str(path), "--save-preset", str(tmp_path / "again.json")]) == 0  # fmt: skip
-        assert TrainOptions.load(tmp_path / "again.json") == options
+        again = tmp_path / "again.json"
+        assert cli.main(["train", "--name", "voice", "--preset", str(path), "--save-preset", str(again)]) == 0
+        assert TrainOptions.load(again) == options
         shown = train_tab.ui_from_options(options)
         train_tab.save_preset("every", "voice", *[shown[key] for key in train_tab.TRAINING_FIELDS])
         loaded = train_tab.load_preset("every")[:-1]
@@ -146,3 +157,51 @@ def test_declared_lower_bound_is_the_validated_one(item):
     TrainOptions(name="voice", **{item.name: int(item.spec.low)})
     with pytest.raises(RVCError, match="invalid training option"):
         TrainOptions(name="voice", **{item.name: int(item.spec.low) - 1})
+
+
+# Per step: a changed value for each option its controls offer, and the event's leading inputs
+# (run name, dataset, workers / the shared training options) before the option controls.
+STEPS = {
+    PreprocessOptions: (
+        train_tab.run_preprocess, ["voice", "/data", 1, 40000],
+        {"cut_mode": "simple", "chunk_seconds": 4.0, "overlap_seconds": 0.2, "high_pass": False, "normalize": "post",
+         "noise_reduction": True, "noise_strength": 0.5},
+    ),
+    ExtractOptions: (
+        train_tab.run_extract, ["voice", 40000, "v2", True],
+        {"f0_method": "pm", "hop": 128, "embedder": "spin", "mute_files": 0, "device": "cuda"},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("cls", list(STEPS), ids=lambda cls: cls.__name__)
+def test_every_step_option_is_reachable_from_its_controls(cls, page, monkeypatch):
+    runner, lead, changed = STEPS[cls]
+    by_label, demo = page
+    names = ui_option_names(cls)
+    assert sorted(changed) == sorted(names)
+    event = _event(demo, runner)
+    controls = [by_label[option_field(cls, key).label] for key in names]
+    assert event.inputs[len(lead) :] == [control for (control,) in controls]
+    seen = []
+
+    def capture(*args, **kwargs):
+        seen.append(next(arg for arg in (*args, *kwargs.values()) if isinstance(arg, cls)))
+        raise RVCError("captured")
+
+    monkeypatch.setattr("rvc.train.preprocess.preprocess_dataset", capture)
+    monkeypatch.setattr("rvc.train.extract.extract_run", capture)
+
+    def run(values: list) -> cls:
+        args, progress_index, _, _ = special_args(runner, [*lead, *values])
+        assert progress_index == len(lead) and isinstance(args[progress_index], gr.Progress)
+        assert runner(*args) == "❌ captured"
+        return seen.pop()
+
+    defaults = [control_value(cls, key, option_field(cls, key).default) for key in names]
+    default = run(defaults)
+    for index, key in enumerate(names):
+        (control,) = controls[index]
+        values = list(defaults)
+        values[index] = control.preprocess(control_value(cls, key, changed[key]))
+        assert run(values) == dataclasses.replace(default, **{key: changed[key]}), key
