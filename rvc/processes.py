@@ -1,7 +1,8 @@
 """Long work as child processes: start with a pid file and a log, check, stop the whole tree, tail the log.
 
-Knows nothing about what the processes do (training lives in `rvc.train.launcher`). A job runs in its own process group (POSIX session / Windows process group), so stopping it
-ends every process it started (DDP workers, data loaders) and nothing else. The pid file holds
+Knows nothing about what the processes do; callers such as the training launcher build on it.
+A job runs in its own process group (POSIX session / Windows process group), so stopping it ends
+every process it started (DDP workers, data loaders) and nothing else. The pid file holds
 the pid and the process creation time, so a pid reused by an unrelated process after a crash
 or a reboot is never mistaken for the job (stale pid files are removed on sight).
 """
