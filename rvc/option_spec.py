@@ -179,6 +179,8 @@ def add_option_arguments(
 ) -> None:
     """Add a flag to `parser` for each option field of `cls` (except `skip` and fields with `cli=False`).
 
+    A field without a default is a required flag.
+
     keep_defaults: the namespace holds every field's default; False leaves a field out unless its flag
         is given (so a preset loaded first keeps its values).
     groups: put flags into argument groups named by each spec's `group`.
@@ -192,10 +194,9 @@ def add_option_arguments(
             if item.spec.group not in containers:
                 containers[item.spec.group] = parser.add_argument_group(item.spec.group)
             target = containers[item.spec.group]
-        kwargs: dict[str, Any] = {
-            "dest": item.name,
-            "help": f"{item.spec.help} (default: {_default_text(item)})".replace("%", "%%"),
-        }
+        required = item.default is dataclasses.MISSING
+        shown_default = "" if required else f" (default: {_default_text(item)})"
+        kwargs: dict[str, Any] = {"dest": item.name, "help": f"{item.spec.help}{shown_default}".replace("%", "%%")}
         if item.spec.metavar is not None:
             kwargs["metavar"] = item.spec.metavar
         if item.kind is bool:
@@ -208,7 +209,9 @@ def add_option_arguments(
                 kwargs["action"] = "append"
             elif item.kind is tuple:
                 kwargs["nargs"] = item.length
-        if not keep_defaults:
+        if required:
+            kwargs["required"] = True
+        elif not keep_defaults:
             kwargs["default"] = argparse.SUPPRESS
         elif item.spec.repeat:
             kwargs["default"] = []

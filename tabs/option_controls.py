@@ -25,6 +25,11 @@ def _shown(item: OptionField, value: Any) -> Any:
     return value
 
 
+def control_value(cls: type, name: str, value: Any) -> Any:
+    """Option `name`'s field value as its control shows it (the inverse of `option_value`)."""
+    return _shown(option_field(cls, name), value)
+
+
 def _choices(item: OptionField) -> list[Any]:
     """The control's list: the choices, led by the `none_text` entry where None is allowed."""
     choices = list(item.spec.choices)
@@ -73,6 +78,8 @@ def option_value(cls: type, name: str, raw: Any) -> Any:
             return None
         if item.kind is str:
             return item.default if item.spec.choices else ""
+        if item.kind in (list, dict):
+            return item.kind()
         raise RVCError(f"{item.label} is empty; enter a value")
     if item.kind is bool:
         return bool(raw)

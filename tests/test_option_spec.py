@@ -108,3 +108,22 @@ def test_option_field_describes_types_and_flags():
     assert option_field(Toy, "count").flag == "--n"
     with pytest.raises(KeyError):
         option_field(Toy, "nope")
+
+
+@dataclass(frozen=True)
+class Needs:
+    """A record with a required option."""
+
+    rate: int = option(help="a rate", choices=(1, 2))
+    mode: str = option("a", help="a mode")
+
+
+def test_a_field_without_default_is_a_required_flag(capsys):
+    parser = argparse.ArgumentParser()
+    add_option_arguments(parser, Needs)
+    assert Needs(**values_from_args(parser.parse_args(["--rate", "2"]), Needs)) == Needs(rate=2)
+    help_text = parser.format_help()
+    assert "a rate" in help_text and "a rate (default" not in help_text
+    with pytest.raises(SystemExit):
+        parser.parse_args([])
+    assert "the following arguments are required: --rate" in capsys.readouterr().err

@@ -15,10 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from rvc.atomic_files import atomic_path, write_json_atomic
-from rvc.configs import load_config
+from rvc.configs import SAMPLE_RATES, VERSIONS, load_config
 from rvc.errors import RVCError
+from rvc.features.f0 import METHODS
+from rvc.option_spec import option
+from rvc.prerequisites import DEFAULT_EMBEDDER, EMBEDDERS
 from rvc.train.filelist import MUTE_SECONDS, write_filelist, write_mute_audio_and_pitch
 from rvc.train.layout import RunLayout
+from rvc.train.options import DEVICES
 from rvc.train.run_info import update_model_info
 
 FRAME_HOP = 160
@@ -26,16 +30,35 @@ FRAME_HOP = 160
 
 @dataclass(frozen=True)
 class ExtractOptions:
-    """What to extract; `hop` is the pitch analysis hop (the stored track is always per 10 ms)."""
+    """What to extract; `hop` is the pitch analysis hop (the stored track is always per 10 ms).
 
-    sample_rate: int
-    f0_method: str = "rmvpe"
-    hop: int = FRAME_HOP
-    embedder: str = "contentvec"
-    version: str = "v2"
-    use_f0: bool = True
-    mute_files: int = 2
-    device: str = "cpu"
+    Each field's help, range and choices live in its metadata (`rvc.option_spec`): the flags of
+    `python -m rvc extract` and the Train tab's Extract controls are generated from them. The sample
+    rate, version and pitch guidance are the run's (shared with training), so they are offered there.
+    """
+
+    sample_rate: int = option(help="training sample rate", choices=SAMPLE_RATES, cli=False, ui=False)
+    f0_method: str = option(
+        "rmvpe", help=f"pitch method: {', '.join(METHODS)} or hybrid[a+b...]", label="Pitch method",
+        choices=tuple(METHODS), custom=True,
+    )  # fmt: skip
+    hop: int = option(
+        FRAME_HOP, help="pitch analysis hop in 16 kHz samples", label="Pitch hop (16 kHz samples)", low=1, high=512,
+        step=1,
+    )  # fmt: skip
+    embedder: str = option(
+        DEFAULT_EMBEDDER, help=f"content embedder: {', '.join(EMBEDDERS)}, or a custom folder",
+        choices=tuple(EMBEDDERS), custom=True,
+    )  # fmt: skip
+    version: str = option("v2", help="voice version (v2: 768-d features)", choices=VERSIONS, ui=False)
+    use_f0: bool = option(True, help="pitch guidance (--no-f0: a voice without pitch)", flag="--f0", ui=False)
+    mute_files: int = option(
+        2, help="silent items per speaker in the filelist", label="Silent (mute) files per speaker", low=0, high=10,
+        step=1,
+    )  # fmt: skip
+    device: str = option(
+        "cpu", help="cpu, cuda or cuda:N", label="Extraction device", choices=DEVICES, custom=True, widget="radio"
+    )
 
 
 @dataclass

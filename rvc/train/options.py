@@ -7,62 +7,170 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from rvc.atomic_files import write_text_atomic
 from rvc.configs import PRECISIONS, SAMPLE_RATES, VERSIONS
 from rvc.errors import RVCError
 from rvc.models.vocoders import VOCODER_NAMES
+from rvc.option_spec import option
 from rvc.paths import check_run_name
 
-VOCODERS = VOCODER_NAMES
 OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam")
 WARMUP_SHAPES = ("linear", "cosine")
 HEAD_STARTS = ("none", "generator", "discriminator")
 MEL_LOSSES = ("multi-scale", "single-scale")
+DEVICES = ("cpu", "cuda")
+"""Training devices; `--gpus` picks the CUDA devices."""
+
+_MODEL, _SCHEDULE, _OPTIMIZER, _LOSSES, _DEVICES = "model", "schedule", "optimizer", "losses and logging", "devices"
+
+
+def parse_gpus(text: str) -> list[int]:
+    """GPU ids from "0", "0-1", "0,2" or "0 2" ("-" separates ids, as in Applio)."""
+    parts = text.replace(",", "-").replace(" ", "-").split("-")
+    try:
+        return [int(part) for part in parts if part.strip()]
+    except ValueError:
+        raise RVCError(f"GPU list {text.strip()!r} is not like 0 or 0-1; separate GPU ids with '-'") from None
+
+
+def parse_grad_clip(text: str) -> float | None:
+    """A gradient-norm limit from "250" or "off" (None)."""
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number or 'off'") from None
+
+
+def _vocoder(text: str) -> str:
+    """A vocoder's display name from any spelling of it (hifi-gan, mrf-hifi-gan, refinegan, any case)."""
+    from rvc.prerequisites import normalize_vocoder
+
+    return normalize_vocoder(text)
 
 
 @dataclass
 class TrainOptions:
-    """What a user chooses for one training run (see `python -m rvc train --help` for each meaning)."""
+    """What a user chooses for one training run; `name` is the run, every other field an option.
+
+    Each option's help, range, choices and flag live in its metadata (`rvc.option_spec`): the flags
+    of `python -m rvc train` and the Train tab's controls are generated from them.
+    """
 
     name: str
-    sample_rate: int = 40000
-    vocoder: str = "HiFi-GAN"
-    version: str = "v2"
-    use_f0: bool = True
-    epochs: int = 200
-    batch_size: int = 8
-    save_every: int = 10
-    keep_latest_only: bool = True
-    export_every_save: bool = True
-    pretrained: bool = True
-    pretrained_g: str | None = None
-    pretrained_d: str | None = None
-    optimizer: str = "Ranger2020"
-    lr_g: float = 1e-4
-    lr_d: float = 1e-4
-    betas: tuple[float, float] = (0.8, 0.99)
-    eps: float = 1e-8
-    weight_decay: float = 0.0
-    gradient_centralization: bool = True
-    warmup_epochs: int = 0
-    warmup_shape: str = "linear"
-    lr_decay: float = 0.999875
-    grad_clip: float | None = None
-    head_start: str = "none"
-    head_start_steps: int = 0
-    running_loss_window: int = 50
-    precision: str = "fp32"
-    cache_in_memory: bool = False
-    mel_loss: str = "multi-scale"
-    device: str = "cpu"
-    gpus: list[int] = field(default_factory=list)
-    cpu_processes: int = 1
-    seed: int = 1234
-    author: str | None = None
-    holdout: int = 1
+    sample_rate: int = option(40000, help="training sample rate", group=_MODEL, choices=SAMPLE_RATES)
+    vocoder: str = option(
+        "HiFi-GAN", help="vocoder (any case; also hifi-gan, mrf-hifi-gan, refinegan)", group=_MODEL,
+        choices=VOCODER_NAMES, parse=_vocoder,
+    )  # fmt: skip
+    version: str = option("v2", help="voice version (v2: 768-d features, v1: 256-d)", group=_MODEL, choices=VERSIONS)
+    use_f0: bool = option(
+        True, help="pitch guidance (--no-f0: HiFi-GAN only)", label="Pitch guidance", flag="--f0", group=_MODEL
+    )
+    epochs: int = option(200, help="total epochs N >= 1", label="Total epochs", group=_SCHEDULE, metavar="N",
+                         low=1, ui_high=10000, step=1)  # fmt: skip
+    batch_size: int = option(
+        8, help="batch size per process N >= 1", label="Batch size (per process)", group=_SCHEDULE, metavar="N",
+        low=1, ui_high=64, step=1,
+    )  # fmt: skip
+    save_every: int = option(
+        10, help="save a checkpoint every N epochs", label="Save every N epochs", group=_SCHEDULE, metavar="N",
+        low=1, ui_high=500, step=1,
+    )  # fmt: skip
+    keep_latest_only: bool = option(
+        True, help="keep only the latest G_/D_ checkpoint", label="Keep only the latest checkpoint", group=_SCHEDULE
+    )
+    export_every_save: bool = option(
+        True, help="export a voice <name>_<E>e_<S>s.pth at each save", label="Export a voice at each save",
+        group=_SCHEDULE,
+    )  # fmt: skip
+    pretrained: bool = option(
+        True, help="start from the pretrained G/D for the rate and vocoder", label="Start from pretrained G/D",
+        group=_MODEL,
+    )  # fmt: skip
+    pretrained_g: str | None = option(
+        None, help="custom pretrained generator .pth", label="Custom pretrained G (.pth)", group=_MODEL,
+        metavar="PATH", none_text="the public one",
+    )  # fmt: skip
+    pretrained_d: str | None = option(
+        None, help="custom pretrained discriminator .pth", label="Custom pretrained D (.pth)", group=_MODEL,
+        metavar="PATH", none_text="the public one",
+    )  # fmt: skip
+    optimizer: str = option(
+        "Ranger2020", help="Ranger2020 = RAdam + LookAhead (k=6, a=0.5)", group=_OPTIMIZER, choices=OPTIMIZERS
+    )
+    lr_g: float = option(
+        1e-4, help="initial learning rate of the generator", label="Initial LR of the generator", group=_OPTIMIZER,
+        metavar="LR",
+    )  # fmt: skip
+    lr_d: float = option(
+        1e-4, help="initial learning rate of the discriminator", label="Initial LR of the discriminator",
+        group=_OPTIMIZER, metavar="LR",
+    )  # fmt: skip
+    betas: tuple[float, float] = option(
+        (0.8, 0.99), help="Adam betas B1 B2, each in [0, 1)", label="Adam betas (β1 β2)", group=_OPTIMIZER,
+        metavar=("B1", "B2"),
+    )  # fmt: skip
+    eps: float = option(1e-8, help="optimizer epsilon", label="ε", group=_OPTIMIZER)
+    weight_decay: float = option(0.0, help="decoupled weight decay >= 0", group=_OPTIMIZER, low=0)
+    gradient_centralization: bool = option(
+        True, help="Ranger2020 gradient centralization (not on biases or weight-norm magnitudes)",
+        label="Gradient centralization (Ranger2020)", group=_OPTIMIZER,
+    )  # fmt: skip
+    warmup_epochs: int = option(
+        0, help="LR warmup length N epochs: 0 = off", label="Warmup epochs (0 = off)", group=_OPTIMIZER,
+        metavar="N", low=0, ui_high=100, step=1,
+    )  # fmt: skip
+    warmup_shape: str = option("linear", help="warmup curve", group=_OPTIMIZER, choices=WARMUP_SHAPES)
+    lr_decay: float = option(
+        0.999875, help="exponential LR decay per epoch after warmup (gamma)", label="LR decay per epoch (γ)",
+        group=_OPTIMIZER, high=1,
+    )  # fmt: skip
+    grad_clip: float | None = option(
+        None, help="gradient-norm limit X > 0, or 'off'", label="Gradient-norm limit (empty = off)",
+        group=_OPTIMIZER, metavar="X|off", none_text="off", parse=parse_grad_clip,
+    )  # fmt: skip
+    head_start: str = option(
+        "none", help="train only G or only D for the first --head-start-steps steps",
+        label="Head start: train only G or only D first", group=_OPTIMIZER, choices=HEAD_STARTS,
+    )  # fmt: skip
+    head_start_steps: int = option(
+        0, help="length of the head start N steps", label="Head-start steps", group=_OPTIMIZER, metavar="N", low=0
+    )
+    running_loss_window: int = option(
+        50, help="average running loss over N steps (>= 1; about 15-25 % of the steps per epoch), logged to "
+        "TensorBoard and printed", label="Average running loss window (steps)", group=_LOSSES, metavar="N",
+        low=1, ui_high=10000, step=1,
+    )  # fmt: skip
+    precision: str = option(
+        "fp32", help="fp16/bf16 fall back to fp32 where unsupported (the tab starts with the saved setting)",
+        group=_DEVICES, choices=PRECISIONS,
+    )  # fmt: skip
+    cache_in_memory: bool = option(
+        False, help="keep the whole dataset in (GPU) memory", label="Cache dataset in memory", group=_DEVICES
+    )
+    mel_loss: str = option("multi-scale", help="mel reconstruction loss", group=_LOSSES, choices=MEL_LOSSES)
+    device: str = option("cpu", help="cpu or cuda (--gpus implies cuda)", group=_DEVICES, choices=DEVICES)
+    gpus: list[int] = option(  # noqa: RUF009 - option() returns a dataclasses.field with a default_factory
+        factory=list, help="CUDA GPU ids like 0 or 0-1: one DDP process per GPU (NCCL; gloo on Windows)",
+        label="GPUs", group=_DEVICES, metavar="IDS", none_text="none", parse=parse_gpus,
+    )  # fmt: skip
+    cpu_processes: int = option(
+        1, help="DDP processes on the CPU with gloo (1 = no DDP)", label="CPU processes (DDP with gloo)",
+        group=_DEVICES, metavar="N", low=1,
+    )  # fmt: skip
+    seed: int = option(1234, help="random seed", group=_SCHEDULE)
+    author: str | None = option(
+        None, help="author name stored in the exported voice", label="Author (stored in the voice)", group=_MODEL
+    )
+    holdout: int = option(
+        1, help="held-out slices scored each epoch (0 = none)", label="Held-out slices scored per epoch",
+        group=_SCHEDULE, metavar="N", low=0,
+    )  # fmt: skip
 
     def __post_init__(self):
         self.betas = tuple(self.betas)
@@ -74,7 +182,7 @@ class TrainOptions:
         check_run_name(self.name)
         checks = [
             (self.sample_rate in SAMPLE_RATES, f"sample rate must be one of {SAMPLE_RATES}"),
-            (self.vocoder in VOCODERS, f"vocoder must be one of {', '.join(VOCODERS)}"),
+            (self.vocoder in VOCODER_NAMES, f"vocoder must be one of {', '.join(VOCODER_NAMES)}"),
             (self.version in VERSIONS, f"version must be one of {', '.join(VERSIONS)}"),
             (self.use_f0 or self.vocoder == "HiFi-GAN", "MRF HiFi-GAN and RefineGAN need pitch guidance"),
             (_whole(self.epochs, 1), "epochs must be a whole number >= 1"),
@@ -143,17 +251,6 @@ class TrainOptions:
         if not path.is_file():
             raise RVCError(f"training preset {path} not found; pick one from the presets folder or save one first")
         return cls.from_json(path.read_text(encoding="utf-8"), **overrides)
-
-
-def parse_gpus(text: str) -> list[int]:
-    """GPU ids from "0", "0-1" or "0,2" ("-" separates ids, as in Applio)."""
-    text = text.strip()
-    if not text:
-        return []
-    try:
-        return [int(part) for part in text.replace(",", "-").split("-") if part != ""]
-    except ValueError:
-        raise RVCError(f"GPU list {text!r} is not like 0 or 0-1; separate GPU ids with '-'") from None
 
 
 def _whole(value, minimum: int) -> bool:

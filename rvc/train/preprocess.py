@@ -23,6 +23,7 @@ import numpy as np
 from rvc import audio
 from rvc.configs import SAMPLE_RATES
 from rvc.errors import RVCError
+from rvc.option_spec import option
 from rvc.paths import check_run_name
 from rvc.train.layout import RunLayout
 from rvc.train.run_info import update_model_info
@@ -40,16 +41,35 @@ MIN_SLICE_SECONDS = 0.1
 
 @dataclass(frozen=True)
 class PreprocessOptions:
-    """How each file is cleaned and cut; defaults follow the reference training set-up."""
+    """How each file is cleaned and cut; defaults follow the reference training set-up.
 
-    sample_rate: int
-    cut_mode: str = "automatic"
-    chunk_seconds: float = 3.0
-    overlap_seconds: float = 0.3
-    high_pass: bool = True
-    normalize: str = "pre"
-    noise_reduction: bool = False
-    noise_strength: float = 0.7
+    Each field's help, range and choices live in its metadata (`rvc.option_spec`): the flags of
+    `python -m rvc preprocess` and the Train tab's Preprocess controls are generated from them.
+    """
+
+    sample_rate: int = option(help="target sample rate", choices=SAMPLE_RATES, ui=False)
+    cut_mode: str = option(
+        "automatic", help="automatic: cut at silences, then into chunks; simple: fixed chunks; skip: whole files",
+        label="Audio cutting", choices=CUT_MODES,
+    )  # fmt: skip
+    chunk_seconds: float = option(
+        3.0, help="chunk length in seconds", label="Chunk length (s)", flag="--chunk-length", metavar="SECONDS",
+        low=0.5, high=30, step=0.1,
+    )  # fmt: skip
+    overlap_seconds: float = option(
+        0.3, help="overlap between chunks in seconds, under half the chunk length", label="Overlap (s)",
+        flag="--overlap", metavar="SECONDS", low=0, ui_high=0.4, step=0.1,
+    )  # fmt: skip
+    high_pass: bool = option(True, help="48 Hz high-pass filter", label="48 Hz high-pass", flag="--highpass")
+    normalize: str = option(
+        "pre", help="peak normalisation: pre = whole file, post = each slice, none", label="Normalisation",
+        choices=NORMALIZE_MODES,
+    )  # fmt: skip
+    noise_reduction: bool = option(False, help="spectral noise reduction")
+    noise_strength: float = option(
+        0.7, help="noise-reduction strength 0-1", label="Noise-reduction strength", metavar="STRENGTH", low=0,
+        high=1, step=0.05,
+    )  # fmt: skip
 
     def __post_init__(self) -> None:
         if self.sample_rate not in SAMPLE_RATES:

@@ -1,9 +1,9 @@
 """The training process: synthesizer + vocoder against the discriminators, on one or several devices.
 
 Run as `python -m rvc.train.trainer --options logs/<name>/train_options.json` (the launcher in
-`rvc.jobs` does that). It resumes from the run's latest G_/D_ pair by itself, saves atomically,
+`rvc.train.launcher` does that). It resumes from the run's latest G_/D_ pair by itself, saves atomically,
 exports voices, logs to TensorBoard in `logs/<name>/eval/` and keeps `logs/<name>/progress.json`
-current for the UI. Several processes (`gpus`, or `cpu_processes` on the CPU) train with DDP.
+(`rvc.train.progress`) current for the UI. Several processes (`gpus`, or `cpu_processes` on the CPU) train with DDP.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from pathlib import Path
 import torch
 import torch.distributed as dist
 
-from rvc.atomic_files import write_json_atomic
 from rvc.configs import segment_frames
 from rvc.errors import RVCError
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
+from rvc.train.progress import FAILED, FINISHED, TRAINING, EpochRecord, TrainingProgress, read_progress, write_progress
 
 LATEST_TAG = 2333333
 AVERAGE_TAGS = {
@@ -388,29 +388,29 @@ class Trainer:
         self,
         status: str,
         epoch: int,
-        losses: dict,
-        averaged: dict | None,
+        losses: dict[str, float],
+        averaged: dict[str, float] | None,
         eta: float | None,
-        history: list,
+        history: list[EpochRecord],
         message: str = "",
     ) -> None:
         if not self.is_main:
             return
-        write_json_atomic(
+        write_progress(
             self.layout.progress,
-            {
-                "status": status,
-                "epoch": epoch,
-                "epochs": self.options.epochs,
-                "step": self.step,
-                "steps_per_epoch": len(self.sampler),
-                "losses": losses,
-                "averaged": averaged,
-                "eta_seconds": eta,
-                "history": history,
-                "message": message,
-                "updated": datetime.datetime.now().isoformat(timespec="seconds"),
-            },
+            TrainingProgress(
+                status=status,
+                epoch=epoch,
+                epochs=self.options.epochs,
+                step=self.step,
+                steps_per_epoch=len(self.sampler),
+                losses=losses,
+                averaged=averaged or {},
+                eta_seconds=eta,
+                history=tuple(history),
+                message=message,
+                updated=datetime.datetime.now().isoformat(timespec="seconds"),
+            ),
         )
 
     def _log_images_and_audio(self, save_epoch: bool) -> None:
@@ -436,19 +436,15 @@ class Trainer:
             self.writer = SummaryWriter(log_dir=str(self.layout.eval_dir))
             if self.precision.note:
                 self.log(f"warning: {self.precision.note}")
-        progress_path = self.layout.progress
-        history = []
-        if self.is_main and progress_path.is_file() and self.start_epoch > 1:
-            history = [
-                h
-                for h in json.loads(progress_path.read_text(encoding="utf-8")).get("history", [])
-                if h["epoch"] < self.start_epoch
-            ]
+        history: list[EpochRecord] = []
+        previous = read_progress(self.layout.progress) if self.is_main and self.start_epoch > 1 else None
+        if previous is not None:
+            history = [record for record in previous.history if record.epoch < self.start_epoch]
         window = WindowAverage(o.running_loss_window)
         averaged = None
         if self.start_epoch > o.epochs:
             self.log(f"{o.name} already trained for {o.epochs} epochs; raise the epoch count to continue")
-            self._write_progress("finished", o.epochs, {}, None, 0.0, history, "already complete")
+            self._write_progress(FINISHED, o.epochs, {}, None, 0.0, history, "already complete")
             return
         self.log(
             f"training {o.name}: epochs {self.start_epoch}-{o.epochs}, {len(self.sampler)} steps per epoch, "
@@ -491,10 +487,10 @@ class Trainer:
                 self.writer.add_scalar("learning_rate/d", lr_d, self.step)
                 self._log_images_and_audio(save_epoch)
                 self.writer.flush()
-                history.append({"epoch": epoch, "step": self.step, **means, **validation})
+                history.append(EpochRecord(epoch, self.step, {**means, **validation}))
                 elapsed = time.monotonic() - started
                 eta = elapsed / (epoch - self.start_epoch + 1) * (o.epochs - epoch)
-                self._write_progress("training", epoch, losses, averaged, eta, history)
+                self._write_progress(TRAINING, epoch, losses, averaged, eta, history)
                 line = " | ".join(f"{k}={v:.3f}" for k, v in {**means, **validation}.items() if "norm" not in k)
                 self.log(
                     f"{o.name} | epoch={epoch}/{o.epochs} | step={self.step} | {line} | "
@@ -505,7 +501,7 @@ class Trainer:
             if self.world_size > 1:
                 dist.barrier()
         if self.is_main:
-            self._write_progress("finished", o.epochs, losses, averaged, 0.0, history, "training complete")
+            self._write_progress(FINISHED, o.epochs, losses, averaged, 0.0, history, "training complete")
             self.writer.close()
             self.log(f"training complete: {o.epochs} epochs, {self.step} steps")
 
@@ -527,7 +523,7 @@ def _worker(rank: int, options_json: str, world_size: int, port: int) -> None:
 
 def train(options: TrainOptions) -> None:
     """Train in this process, or spawn one process per GPU / CPU process and train with DDP."""
-    from rvc.jobs import free_port
+    from rvc.processes import free_port
 
     world = options.world_size
     if world == 1:
@@ -559,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
 def _record_failure(layout: RunLayout | None, message: str) -> None:
     """Tell the UI (through progress.json) that the run ended with `message`."""
     if layout is not None and layout.root.is_dir():
-        write_json_atomic(layout.progress, {"status": "failed", "message": message})
+        write_progress(layout.progress, TrainingProgress(status=FAILED, message=message))
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ import time
 import gradio as gr
 import pytest
 
-from rvc import jobs, paths
+from rvc import paths
+from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from tabs import train as train_tab
@@ -28,7 +29,7 @@ CHANGED = TrainOptions(
 
 def _values(options: TrainOptions) -> list:
     shown = train_tab.ui_from_options(options)
-    return [shown[key] for key in train_tab.UI_KEYS]
+    return [shown[key] for key in train_tab.TRAINING_FIELDS]
 
 
 @pytest.fixture
@@ -40,14 +41,14 @@ def presets(tmp_path, monkeypatch):
 
 @pytest.fixture
 def stand_in(monkeypatch):
-    monkeypatch.setattr(jobs, "training_command", lambda options_file: [sys.executable, "-c", SLOW_TRAINER])
+    monkeypatch.setattr(launcher, "training_command", lambda options_file: [sys.executable, "-c", SLOW_TRAINER])
 
 
 def test_tab_builds_inside_blocks():
     with gr.Blocks() as demo, gr.Tab("Train"):
         train_tab.build()
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
-    for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (0 = off)",
+    for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (empty = off)",
                   "Average running loss window (steps)", "Silent (mute) files per speaker", "Losses", "Preset"):  # fmt: skip
         assert label in labels
 
@@ -60,12 +61,12 @@ def test_every_option_round_trips_through_the_components():
 
 def test_component_values_are_coerced_and_checked():
     shown = train_tab.ui_from_options(TrainOptions(name="voice"))
-    shown.update(epochs=5.0, grad_clip=0, gpus="", author="  ", sample_rate="48000")
+    shown.update(epochs=5.0, grad_clip=None, gpus="", author="  ", sample_rate="48000")
     options = train_tab.options_from_ui("voice", shown)
     assert (options.epochs, options.grad_clip, options.gpus, options.author, options.sample_rate) == (
         5, None, [], None, 48000
     )  # fmt: skip
-    with pytest.raises(Exception, match="lr g is empty; enter a number"):
+    with pytest.raises(Exception, match="Initial LR of the generator is empty; enter a value"):
         train_tab.options_from_ui("voice", {**shown, "lr_g": None})
     with pytest.raises(Exception, match="enter a run name"):
         train_tab.options_from_ui("", shown)
@@ -86,7 +87,7 @@ def test_preset_save_and_load_round_trip(presets):
 
 def test_preset_errors_are_messages(presets):
     values = _values(TrainOptions(name="voice"))
-    values[train_tab.UI_KEYS.index("running_loss_window")] = 0
+    values[train_tab.TRAINING_FIELDS.index("running_loss_window")] = 0
     message, _ = train_tab.save_preset("bad", "voice", *values)
     assert message.startswith("❌ Preset not saved: invalid training option: average running loss window")
     assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0].startswith(
@@ -110,13 +111,13 @@ def test_start_stop_resume(stand_in):
     message, timer = train_tab.start_training("voice", *_values(TrainOptions(name="x", epochs=3, pretrained=False)))
     try:
         assert message.startswith("✅ Training of `voice` started (pid ") and timer.active
-        assert jobs.is_training("voice")
+        assert launcher.is_training("voice")
         assert train_tab.start_training("voice", *_values(TrainOptions(name="x")))[0].startswith(
             "❌ run 'voice' is already training"
         )
     finally:
         assert train_tab.stop_training("voice").startswith("⏹️ Training of `voice` stopped. Press Resume")
-    assert not jobs.is_training("voice")
+    assert not launcher.is_training("voice")
     assert train_tab.stop_training("voice") == "Nothing is training for `voice`."
     message, timer = train_tab.resume_training("voice")
     try:
@@ -124,7 +125,7 @@ def test_start_stop_resume(stand_in):
         saved = TrainOptions.load(RunLayout.named("voice").root / "train_options.json")
         assert saved == TrainOptions(name="voice", epochs=3, pretrained=False)
     finally:
-        jobs.stop_training("voice")
+        launcher.stop_training("voice")
 
 
 def test_start_errors_and_warnings(stand_in):
@@ -134,7 +135,7 @@ def test_start_errors_and_warnings(stand_in):
     try:
         assert "⚠️ no public pretrained exists for HiFi-GAN v2 at 44100 Hz" in message
     finally:
-        jobs.stop_training("voice")
+        launcher.stop_training("voice")
     assert train_tab.resume_training("never")[0].startswith("❌ run 'never' was never started here")
 
 
@@ -154,7 +155,7 @@ def test_progress_view_while_running_and_after(stand_in):
     train_tab.start_training("voice", *_values(TrainOptions(name="x", pretrained=False)))
     try:
         deadline = time.monotonic() + 15
-        while "trainer up" not in jobs.tail_log("voice") and time.monotonic() < deadline:
+        while "trainer up" not in launcher.tail_log("voice") and time.monotonic() < deadline:
             time.sleep(0.05)
         text, frame, log, timer = train_tab.refresh_progress("voice")
         assert text.splitlines()[0] == "**Training** · epoch 2/5 · step 20 (10 per epoch) · ETA 1 h 02 min"
@@ -169,7 +170,7 @@ def test_progress_view_while_running_and_after(stand_in):
         assert frame[frame["loss"] == "loss/g/mel"]["value"].tolist() == [20.0, 18.0]
         assert log.endswith("trainer up") and timer.active
     finally:
-        jobs.stop_training("voice")
+        launcher.stop_training("voice")
     text, _, _, timer = train_tab.refresh_progress("voice")
     assert text.startswith("**Stopped (press resume to continue)** · epoch 2/5") and "ETA" not in text
     assert not timer.active
@@ -181,16 +182,16 @@ def test_progress_view_while_running_and_after(stand_in):
 
 
 def test_steps_report_readable_errors():
-    assert train_tab.run_preprocess("voice", "", 40000, "automatic", 3.0, 0.3, True, "pre", False, 0.7, 1).startswith(
-        "❌ enter the dataset folder"
-    )
-    assert train_tab.run_preprocess("voice", "/nowhere", 40000, "automatic", 3.0, 2.0, True, "pre", False, 0.7, 1) == (
+    preprocess = ("automatic", 3.0, 0.3, True, "pre", False, 0.7)
+    assert train_tab.run_preprocess("voice", "", 1, 40000, None, *preprocess).startswith("❌ enter the dataset folder")
+    overlapping = ("automatic", 3.0, 2.0, True, "pre", False, 0.7)
+    assert train_tab.run_preprocess("voice", "/nowhere", 1, 40000, None, *overlapping) == (
         "❌ Overlap 2.0 s must be at least 0 and under half the chunk length."
     )
-    assert train_tab.run_preprocess("voice", "/nowhere", 40000, "automatic", 3.0, 0.3, True, "pre", False, 0.7, 1) == (
+    assert train_tab.run_preprocess("voice", "/nowhere", 1, 40000, None, *preprocess) == (
         "❌ Dataset folder not found: /nowhere. Pick a folder that holds your recordings."
     )
-    message = train_tab.run_extract("voice", 40000, "v2", True, "rmvpe", 160, "contentvec", 2, "cpu")
+    message = train_tab.run_extract("voice", 40000, "v2", True, None, "rmvpe", 160, "contentvec", 2, "cpu")
     assert message.startswith("❌ no 16 kHz slices in") and "run preprocess for 'voice' first" in message
     assert train_tab.run_index("voice").startswith("❌ ")
     assert train_tab.open_tensorboard("voice").startswith("❌ run 'voice' does not exist yet")
@@ -215,3 +216,29 @@ def test_precision_shown_follows_the_settings_tab():
     assert shown == ["bf16"]
     paths.settings_path().write_text("not json")
     assert train_tab.saved_precision() == "fp32"
+
+
+def test_progress_markdown_and_plot_from_a_typed_progress():
+    from rvc.train.progress import EpochRecord, TrainingProgress
+
+    progress = TrainingProgress(
+        status="training", epoch=3, epochs=10, step=30, steps_per_epoch=10, losses={"loss/g/total": 30.0},
+        averaged={"loss/g/total": 31.5, "loss/d/total": 2.5}, eta_seconds=75.0,
+        history=(EpochRecord(3, 30, {"loss/g/total": 30.5, "validation/mrstft": 1.25}),),
+    )  # fmt: skip
+    text = train_tab.progress_markdown("voice", progress, running=True)
+    assert text.splitlines() == [
+        "**Training** · epoch 3/10 · step 30 (10 per epoch) · ETA 1 min 15 s",
+        "",
+        "| loss | latest | running average |",
+        "|---|---|---|",
+        "| loss/d/total | – | 2.5000 |",
+        "| loss/g/total | 30.0000 | 31.5000 |",
+    ]
+    stopped = train_tab.progress_markdown("voice", progress, running=False)
+    assert stopped.startswith("**Stopped (press resume to continue)** · epoch 3/10 · step 30 (10 per epoch)\n")
+    finished = train_tab.progress_markdown("voice", TrainingProgress(status="finished", message="done"), False)
+    assert finished == "**Finished**\n\ndone"
+    assert train_tab.progress_markdown("voice", None, running=True) == "`voice` is starting…"
+    frame = train_tab.loss_frame(progress)
+    assert frame.values.tolist() == [[30, "loss/g/total", 30.5], [30, "validation/mrstft", 1.25]]

@@ -8,9 +8,10 @@ import sys
 
 import pytest
 
-from rvc import cli, jobs
+from rvc import cli
 from rvc.commands import train as train_command
 from rvc.prerequisites import no_pretrained_message
+from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 
@@ -51,7 +52,7 @@ def _options(argv: list[str]) -> TrainOptions:
 
 
 def _use_trainer(monkeypatch, *argv: str) -> None:
-    monkeypatch.setattr(jobs, "training_command", lambda options_file: [sys.executable, "-c", *argv])
+    monkeypatch.setattr(launcher, "training_command", lambda options_file: [sys.executable, "-c", *argv])
 
 
 def test_every_option_has_a_flag():
@@ -90,7 +91,7 @@ def test_save_preset_writes_the_options_and_starts_nothing(tmp_path, capsys):
     assert cli.main(["train", "--name", "voice", *EVERY_FLAG, "--save-preset", str(path)]) == 0
     assert TrainOptions.load(path) == EVERY_VALUE
     assert capsys.readouterr().out.strip() == f"preset written: {path}"
-    assert not jobs.is_training("voice")
+    assert not launcher.is_training("voice")
 
 
 @pytest.mark.parametrize(
@@ -141,12 +142,12 @@ def test_detach_then_stop(monkeypatch, capsys):
     _use_trainer(monkeypatch, SLOW_TRAINER)
     assert cli.main(["train", "--name", "voice", "--no-pretrained", "--detach"]) == 0
     try:
-        assert jobs.is_training("voice")
+        assert launcher.is_training("voice")
         assert cli.main(["train", "--name", "voice", "--no-pretrained"]) == 1
         assert "run 'voice' is already training" in capsys.readouterr().err
     finally:
         assert cli.main(["train", "--name", "voice", "--stop"]) == 0
-    assert not jobs.is_training("voice")
+    assert not launcher.is_training("voice")
     assert "stopped; run `python -m rvc train --name voice` to resume" in capsys.readouterr().out
     assert cli.main(["train", "--name", "voice", "--stop"]) == 1
     assert capsys.readouterr().err == "no training of run 'voice' is running\n"
@@ -160,7 +161,7 @@ def test_ctrl_c_stops_the_training_and_says_how_to_resume(monkeypatch, capsys):
 
     monkeypatch.setattr(train_command, "_follow", interrupted)
     assert cli.main(["train", "--name", "voice", "--no-pretrained"]) == 130
-    assert not jobs.is_training("voice")
+    assert not launcher.is_training("voice")
     assert "run the same command again to resume" in capsys.readouterr().err
 
 

@@ -6,7 +6,6 @@ Real model sizes with a tiny dataset (one or two 3 s slices, batch 1), so each s
 
 from __future__ import annotations
 
-import json
 import re
 import time
 from pathlib import Path
@@ -25,6 +24,7 @@ from rvc.train.index import build_index_file
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from rvc.train.preprocess import PreprocessOptions, preprocess_dataset
+from rvc.train.progress import read_progress as read_progress_file
 from rvc.train.schedulers import LRSchedule
 
 
@@ -95,8 +95,8 @@ def test_train_index_and_convert(env, tmp_path, vocoder, sample_rate):
     voice = load_voice(voice_path)
     assert (voice.vocoder, voice.sample_rate, voice.version, voice.use_f0) == (vocoder, sample_rate, "v2", True)
     assert voice.metadata["epoch"] == 2 and voice.metadata["model_name"] == name
-    progress = json.loads((layout.root / "progress.json").read_text())
-    assert progress["status"] == "finished" and [h["epoch"] for h in progress["history"]] == [1, 2]
+    progress = read_progress_file(layout.progress)
+    assert progress.status == "finished" and [record.epoch for record in progress.history] == [1, 2]
     tags = _scalar_tags(layout.eval_dir)
     assert {
         "Average_Loss/Generator_Avg_Total",
@@ -126,7 +126,7 @@ def _wait(predicate, timeout: float, what: str) -> None:
 
 
 def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
-    from rvc.jobs import is_training, read_progress, start_training, stop_training, tail_log
+    from rvc.train.launcher import is_training, read_progress, start_training, stop_training, tail_log
 
     name = "resume"
     layout = _prepare(env, name, 40000, clips=2)
@@ -143,7 +143,7 @@ def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
         holdout=0,
     )
     start_training(options)
-    _wait(lambda: (read_progress(name) or {}).get("epoch") == 1, 600, "epoch 1")
+    _wait(lambda: getattr(read_progress(name), "epoch", None) == 1, 600, "epoch 1")
     _wait(lambda: "step 3:" in tail_log(name, 50), 300, "a step of epoch 2")
     stop_training(name)
     assert not is_training(name)
@@ -155,8 +155,8 @@ def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
     log = tail_log(name, 400)
     assert "resuming resume after epoch 1 (step 2)" in log
     progress = read_progress(name)
-    assert progress["status"] == "finished" and progress["step"] == 6
-    assert [h["epoch"] for h in progress["history"]] == [1, 2, 3]
+    assert progress.status == "finished" and progress.step == 6
+    assert [record.epoch for record in progress.history] == [1, 2, 3]
     schedule = LRSchedule(1e-4, 0.999875, warmup_epochs=3, warmup_shape="linear")
     printed = [float(v) for v in re.findall(r"\| lr_g=([0-9.e-]+)", log)]
     assert printed == pytest.approx([schedule.lr(e) for e in (1, 2, 3)], rel=1e-2)
@@ -181,7 +181,7 @@ def test_two_process_ddp_on_cpu_trains_an_epoch(env):
             holdout=0,
         )
     )
-    progress = json.loads((layout.root / "progress.json").read_text())
-    assert progress["status"] == "finished" and progress["step"] == 1
+    progress = read_progress_file(layout.progress)
+    assert progress.status == "finished" and progress.step == 1
     assert read_checkpoint(layout.root / "G_2333333.pth")["iteration"] == 1
     assert load_voice(layout.root / "ddp_1e_1s.pth").sample_rate == 32000

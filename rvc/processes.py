@@ -1,7 +1,8 @@
-"""Long work as child processes: start with a pid file and a log, check, stop the whole tree, read progress.
+"""Long work as child processes: start with a pid file and a log, check, stop the whole tree, tail the log.
 
-A job runs in its own process group (POSIX session / Windows process group), so stopping it
-ends every process it started (DDP workers, data loaders) and nothing else. The pid file holds
+Knows nothing about what the processes do; callers such as the training launcher build on it.
+A job runs in its own process group (POSIX session / Windows process group), so stopping it ends
+every process it started (DDP workers, data loaders) and nothing else. The pid file holds
 the pid and the process creation time, so a pid reused by an unrelated process after a crash
 or a reboot is never mistaken for the job (stale pid files are removed on sight).
 """
@@ -21,11 +22,9 @@ from pathlib import Path
 from rvc.atomic_files import write_text_atomic
 from rvc.errors import RVCError
 from rvc.paths import PROJECT_ROOT
-from rvc.train.layout import RunLayout
-from rvc.train.options import TrainOptions
 
 STOP_GRACE_SECONDS = 10.0
-TENSORBOARD_HOST = "127.0.0.1"
+LOCALHOST = "127.0.0.1"
 _CREATE_TIME_TOLERANCE = 0.05
 
 
@@ -38,14 +37,6 @@ class Job:
     log_file: Path
     info: dict = field(default_factory=dict)
     process: subprocess.Popen | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainingJob(Job):
-    """A training run's child process; `name` is the run, `options_file` what it was started with."""
-
-    name: str
-    options_file: Path
 
 
 def start_job(command: list[str], pid_file: Path, log_file: Path, info: dict | None = None) -> Job:
@@ -98,6 +89,11 @@ def read_job(pid_file: Path) -> Job | None:
     return Job(pid, pid_file, log_file, info)
 
 
+def is_running(pid_file: Path) -> bool:
+    """True while the job recorded in `pid_file` is alive."""
+    return read_job(pid_file) is not None
+
+
 def stop_job(pid_file: Path, grace: float = STOP_GRACE_SECONDS) -> bool:
     """End the recorded job's whole process tree (terminate, wait `grace` s, then kill); False if none ran."""
     job = read_job(pid_file)
@@ -134,79 +130,6 @@ def tail_file(path: Path, lines: int = 40) -> str:
             data = handle.read(step) + data
     text = data.decode("utf-8", errors="replace")
     return "\n".join(text.splitlines()[-lines:])
-
-
-def training_command(options_file: Path) -> list[str]:
-    """The command line of the training process for an options JSON."""
-    return [sys.executable, "-m", "rvc.train.trainer", "--options", str(options_file)]
-
-
-def start_training(options: TrainOptions) -> TrainingJob:
-    """Write the run's `train_options.json` and start the trainer on it (it resumes from the latest checkpoint)."""
-    layout = RunLayout.named(options.name)
-    if is_training(options.name):
-        raise RVCError(
-            f"run {options.name!r} is already training; stop it first (Stop button or "
-            f"`python -m rvc train --name {options.name} --stop`)"
-        )
-    options_file = layout.train_options
-    options.save(options_file)
-    job = start_job(training_command(options_file), _train_pid_file(options.name), _train_log_file(options.name))
-    return TrainingJob(
-        pid=job.pid, pid_file=job.pid_file, log_file=job.log_file, process=job.process,
-        name=options.name, options_file=options_file,
-    )  # fmt: skip
-
-
-def is_training(name: str) -> bool:
-    """True while a training process of run `name` is alive."""
-    return read_job(_train_pid_file(name)) is not None
-
-
-def stop_training(name: str, grace: float = STOP_GRACE_SECONDS) -> bool:
-    """Stop run `name`'s training tree; the run stays resumable (checkpoints are written atomically)."""
-    return stop_job(_train_pid_file(name), grace)
-
-
-def read_progress(name: str) -> dict | None:
-    """The trainer's `progress.json` of run `name`, or None before it wrote one."""
-    path = RunLayout.named(name).progress
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def tail_log(name: str, lines: int = 40) -> str:
-    """The last `lines` lines of run `name`'s `train.log`."""
-    return tail_file(_train_log_file(name), lines)
-
-
-def start_tensorboard(name: str) -> str:
-    """Serve run `name`'s TensorBoard logs from a child process (one per run); return its URL."""
-    layout = RunLayout.named(name)
-    pid_file = layout.root / "tensorboard.pid"
-    running = read_job(pid_file)
-    if running is not None and running.info.get("url"):
-        return running.info["url"]
-    layout.eval_dir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    url = f"http://{TENSORBOARD_HOST}:{port}/"
-    command = [
-        sys.executable, "-m", "tensorboard.main",
-        "--logdir", str(layout.eval_dir), "--host", TENSORBOARD_HOST, "--port", str(port),
-    ]  # fmt: skip
-    start_job(command, pid_file, layout.root / "tensorboard.log", info={"url": url})
-    return url
-
-
-def _train_pid_file(name: str) -> Path:
-    return RunLayout.named(name).train_pid
-
-
-def _train_log_file(name: str) -> Path:
-    return RunLayout.named(name).train_log
 
 
 def _new_group_flags() -> dict:
@@ -272,5 +195,5 @@ def _wait_until(condition, timeout: float) -> bool:
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that is free right now."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((TENSORBOARD_HOST, 0))
+        sock.bind((LOCALHOST, 0))
         return sock.getsockname()[1]
