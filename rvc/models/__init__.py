@@ -14,6 +14,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "SynthesizerConfig": "rvc.models.synthesizer_config",
     "Voice": "rvc.models.voice_file",
     "VoiceFile": "rvc.models.voice_file",
     "load_voice": "rvc.models.voice_file",
@@ -29,6 +30,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "SynthesizerConfig",
     "Voice",
     "VoiceFile",
     "detect_vocoder",
