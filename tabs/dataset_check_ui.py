@@ -47,7 +47,7 @@ def check_dataset_folder(folder: str, progress=None) -> tuple[str, str | None]:
 def build_dataset_check(dataset: gr.Textbox) -> None:
     """A "Check dataset" button under `dataset` with its report box and pitch histogram."""
     button = gr.Button("Check dataset", variant="secondary")
-    result = gr.Textbox(label="Dataset check", lines=14, max_lines=40, interactive=False, buttons=["copy"])
+    result = gr.Code(label="Dataset check", language=None, interactive=False, lines=14, max_lines=40)
     histogram = gr.Image(label="Pitch histogram", type="filepath", interactive=False, height=260)
 
     def run(folder: str, progress=gr.Progress()):  # noqa: B008 - gradio injects it

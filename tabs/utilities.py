@@ -142,7 +142,7 @@ def _voice_section() -> None:
         )
         refresh = gr.Button("Refresh", scale=1)
         show = gr.Button("Show", variant="primary", scale=1)
-    info = gr.Textbox(label="Voice information", lines=17, interactive=False)
+    info = gr.Code(label="Voice information", language=None, interactive=False, lines=17)
     gr.Markdown("**Edit** the name, author or description; the result is saved as a new file unless you tick below.")
     with gr.Row():
         name = gr.Textbox(label="Name")
@@ -182,7 +182,7 @@ def _analyzer_section() -> None:
     upload, typed = _audio_inputs()
     method = option_control(ConversionOptions, "f0_method", DEFAULT_PITCH_METHOD)
     run = gr.Button("Analyze", variant="primary")
-    report = gr.Textbox(label="Analysis", lines=9, interactive=False)
+    report = gr.Code(label="Analysis", language=None, interactive=False, lines=9)
     waveform = gr.Image(label="Waveform", type="filepath", interactive=False)
     spectrogram = gr.Image(label="Spectrogram", type="filepath", interactive=False)
     run.click(analyze, inputs=[upload, typed, method], outputs=[report, waveform, spectrogram])

@@ -199,7 +199,7 @@ def _findings(checks: list[FileCheck], root: Path, usable_seconds: float) -> lis
             Finding(
                 kind="little_audio",
                 severity="warning",
-                what=f"only {usable_seconds / 60:.1f} min of sound in total; voices get clearly better with 10 "
+                what=f"only {_duration(usable_seconds)} of sound in total; voices get clearly better with 10 "
                 "minutes or more of clean speech",
                 fix="add more recordings of the same voice (10-30 min is a good target); short datasets train, but "
                 "sound rougher and over-train sooner",
@@ -261,13 +261,20 @@ def _histogram_lines(report: DatasetReport, width: int = 40) -> list[str]:
     return lines
 
 
+def _duration(seconds: float) -> str:
+    """`12 min 05 s` (or `8.5 s` under a minute)."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
 def format_dataset_report(report: DatasetReport) -> str:
     """The report as text: totals, findings with their fixes, the pitch histogram."""
     readable = sum(check.error is None for check in report.files)
     rates = ", ".join(f"{rate} Hz ({count})" for rate, count in report.sample_rates.items()) or "none"
     lines = [
         f"Dataset {report.folder}: {len(report.files)} audio files, {readable} readable",
-        f"Length: {report.total_seconds / 60:.1f} min, of which {report.usable_seconds / 60:.1f} min usable sound",
+        f"Length: {_duration(report.total_seconds)}, of which {_duration(report.usable_seconds)} usable sound",
         f"Sample rates: {rates}",
         "",
     ]

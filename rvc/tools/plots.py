@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from rvc.tools.pitch_curve import PitchCurve
 
 WIDTH, HEIGHT, DPI = 10.0, 3.2, 100
-MAX_WAVEFORM_POINTS = 20_000
+MAX_WAVEFORM_POINTS = 2_000
 """Long files are drawn as per-column min/max envelopes so a plot never holds millions of points."""
 SPECTROGRAM_WINDOW_SECONDS = 0.032
 SPECTROGRAM_RANGE_DB = 90.0
@@ -42,7 +42,7 @@ def waveform_figure(audio: np.ndarray, sample_rate: int) -> Figure:
     """Amplitude over time of `[N, C]` audio, one trace per channel."""
     figure, axes = _figure()
     audio = audio.reshape(len(audio), -1)
-    step = max(1, len(audio) // MAX_WAVEFORM_POINTS)
+    step = max(1, -(-len(audio) // MAX_WAVEFORM_POINTS))
     usable = len(audio) // step * step
     times = np.arange(usable // step) * step / sample_rate
     for channel in range(audio.shape[1]):
