@@ -77,11 +77,7 @@ def save_voice_edit(voice: str, name: str, author: str, description: str, save_a
             raise RVCError("Choose a voice file first, then press Show.")
         current = describe_voice(voice)
         wanted = {"name": name, "author": author, "description": description}
-        changes = {
-            field: value
-            for field, value in wanted.items()
-            if (value or "") != (current[field] or "") and not (field == "name" and value == Path(voice).stem)
-        }
+        changes = {field: value for field, value in wanted.items() if (value or "") != (current[field] or "")}
         path = edit_voice_metadata(voice, None if in_place else save_as, in_place=in_place, **changes)
     except Exception as error:  # noqa: BLE001 - shown as one line
         return _error_text(error)
