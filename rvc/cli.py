@@ -27,6 +27,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("rvc.commands.infer", "convert an audio file with a voice (pitch, index, effects, any format)"),
     "batch-infer": ("rvc.commands.batch_infer", "convert every audio file of a folder; reports files that failed"),
     "train": ("rvc.commands.train", "train a voice in a child process (follow, --detach, --stop; resumes by itself)"),
+    "edit-voice": ("rvc.commands.edit_voice", "copy a voice file with a new name, author or description"),
+    "f0": ("rvc.commands.f0", "save an audio file's pitch curve as an F0 file (seconds,Hz) that infer accepts"),
+    "analyze": ("rvc.commands.analyze", "duration, rate, channels, peak, loudness (LUFS), clipping and pitch range"),
+    "check-dataset": ("rvc.commands.check_dataset", "find what to fix in a dataset folder before preprocessing"),
 }
 
 
