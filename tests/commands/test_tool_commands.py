@@ -16,8 +16,8 @@ import torch
 
 from rvc.cli import main
 from rvc.infer.pitch import read_f0_file
-from tests.model_fixtures import save_random_voice
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.model_fixtures import save_random_voice
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import pytest
 
 from rvc.errors import RVCError
 from rvc.tools.dataset_check import check_dataset, format_dataset_report
-from tests.synthetic_speech import synth_speech, write_wav
+from rvc.testing.synthetic_speech import synth_speech, write_wav
 
 RATE = 40000
 

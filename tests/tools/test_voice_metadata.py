@@ -12,7 +12,7 @@ import torch
 from rvc.errors import RVCError
 from rvc.models import load_voice
 from rvc.tools.voice_metadata import describe_voice, edit_voice_metadata
-from tests.model_fixtures import save_random_voice
+from rvc.testing.model_fixtures import save_random_voice
 
 
 @pytest.fixture(scope="module")
