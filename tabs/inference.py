@@ -23,7 +23,7 @@ from rvc.infer.library import index_choices, index_paths, match_index, voice_cho
 from rvc.infer.options import ConversionOptions
 from rvc.option_spec import option_field, option_fields
 from tabs import settings as settings_tab
-from tabs.option_controls import option_control, option_value
+from tabs.option_controls import option_control, option_value, ui_option_names
 
 log = logging.getLogger(__name__)
 
@@ -277,11 +277,13 @@ def unload() -> tuple:
 
 
 def _option_groups() -> dict[str, list[str]]:
-    """Option names (except the index picker and effects) per spec group, groups in order of first use."""
+    """Options with a generated control (spec `ui`) per spec group, groups in order of first use.
+
+    The two the tab builds itself (`ui=False`): the index picker beside the voice, and the effects.
+    """
     groups: dict[str, list[str]] = {}
-    for name in option_names():
-        if name != "index_path":
-            groups.setdefault(option_field(ConversionOptions, name).spec.group, []).append(name)
+    for name in ui_option_names(ConversionOptions):
+        groups.setdefault(option_field(ConversionOptions, name).spec.group, []).append(name)
     return groups
 
 
