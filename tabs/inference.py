@@ -355,11 +355,12 @@ def build() -> dict[str, gr.components.Component]:
             stop_batch = gr.Button("Stop", variant="stop")
         batch_status = gr.Textbox(label="Results", lines=8, interactive=False)
 
-    def run_single(*args, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - gradio injects it
-        return convert_single(*args, request=request, progress=progress)
+    # Gradio injects the request and the progress tracker only into parameters before `*inputs`.
+    def run_single(request: gr.Request, progress=gr.Progress(), *inputs):  # noqa: B008 - gradio injects it
+        return convert_single(*inputs, request=request, progress=progress)
 
-    def run_batch(*args, request: gr.Request, progress=gr.Progress()):  # noqa: B008 - gradio injects it
-        return convert_batch(*args, request=request, progress=progress)
+    def run_batch(request: gr.Request, progress=gr.Progress(), *inputs):  # noqa: B008 - gradio injects it
+        return convert_batch(*inputs, request=request, progress=progress)
 
     def stop(request: gr.Request) -> str:
         return request_stop(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import threading
 import time
@@ -200,3 +201,28 @@ def test_unexpected_errors_show_their_first_line_only():
         "Unexpected error (ValueError: bad value); details are in the console."
     )
     assert inference.error_text(RuntimeError()).startswith("Unexpected error (RuntimeError: )")
+
+
+def _event(demo: gr.Blocks, name: str):
+    return next(fn for fn in demo.fns.values() if getattr(fn.fn, "__name__", "") == name)
+
+
+def test_the_page_passes_its_session_and_progress_to_convert_and_stop(monkeypatch):
+    demo, controls = build_tab()
+    seen = {}
+
+    def record(*args, request=None, progress=None):
+        seen.update(session=request.session_hash, progress=progress, inputs=args)
+        return None, None, "Done: recorded"
+
+    monkeypatch.setattr(inference, "convert_single", record)
+    inputs = ["voice.pth", None, "in.wav", *control_values(controls)]
+    output = asyncio.run(
+        demo.call_function(_event(demo, "run_single"), list(inputs), requests=gr.Request(session_hash="s1"))
+    )
+    assert output["prediction"][2] == "Done: recorded"
+    assert seen["session"] == "s1" and isinstance(seen["progress"], gr.Progress)
+    assert list(seen["inputs"]) == inputs
+    with inference.STOPS.job("s1") as mine, inference.STOPS.job("s2") as other:
+        asyncio.run(demo.call_function(_event(demo, "stop"), [], requests=gr.Request(session_hash="s1")))
+        assert mine.is_set() and not other.is_set()
