@@ -69,6 +69,10 @@ def option_control(cls: type, name: str, value: Any = None, **overrides: Any) ->
         low = spec.low if spec.ui_low is None else spec.ui_low
         high = spec.high if spec.ui_high is None else spec.ui_high
         return gr.Slider(low, high, value=initial(), step=spec.step, **common)
+    if item.kind in (int, float) and item.optional:
+        # gr.Number shows None as 0 and sends 0 back, so "empty = None" needs a text box.
+        return gr.Textbox(value=initial(lambda shown: "" if shown is None else str(shown)), placeholder=spec.none_text,
+                          **common)  # fmt: skip
     if item.kind in (int, float):
         limits = {key: bound for key, bound in (("minimum", spec.low), ("maximum", spec.high)) if bound is not None}
         return gr.Number(value=initial(), precision=0 if item.kind is int else None, **limits, **common)

@@ -57,7 +57,8 @@ def control(name: str, value=None, **overrides) -> gr.components.Component:
         ("rate", gr.Radio),
         ("loud", gr.Checkbox),
         ("pair", gr.Textbox),
-        ("seed", gr.Number),
+        ("seed", gr.Textbox),
+        ("limit", gr.Textbox),
         ("pitch_file", gr.File),
         ("index", gr.Dropdown),
         ("note", gr.Textbox),
@@ -120,6 +121,15 @@ def test_bad_values_name_the_control():
         option_value(Knobs, "count", None)
     with pytest.raises(RVCError, match="Ratio: 'many' is not a valid float"):
         option_value(Knobs, "ratio", "many")
+
+
+def test_an_optional_number_is_a_text_box_where_empty_means_none():
+    seed = control("seed")
+    assert (seed.value, seed.placeholder) == ("", "random")
+    assert option_value(Knobs, "seed", "") is None and option_value(Knobs, "seed", " 7 ") == 7
+    assert control("seed", value=42).value == "42"
+    with pytest.raises(RVCError, match="Seed: 'x' is not a valid int"):
+        option_value(Knobs, "seed", "x")
 
 
 def test_a_value_function_is_read_again_at_each_page_load():
