@@ -85,7 +85,7 @@ def control_change(control: gr.components.Component, item: OptionField):
         return (control.value or 0) + 1
     if isinstance(control, gr.File):
         return "/data/pitch.txt"
-    return f"{item.name} text"
+    return str(other_value(item)) if item.kind in (int, float) else f"{item.name} text"
 
 
 @pytest.fixture(scope="module")
