@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 OPEN_GROUPS = ("pitch", "voice and index")
 """Option groups whose section starts open; the others start folded."""
 PER_ROW = 3
+"""Controls side by side in one row of a section."""
 EFFECTS_KEY = "effects"
 
 
