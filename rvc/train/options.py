@@ -155,7 +155,7 @@ class TrainOptions:
     )
     mel_loss: str = option("multi-scale", help="mel reconstruction loss", group=_LOSSES, choices=MEL_LOSSES)
     device: str = option("cpu", help="cpu or cuda (--gpus implies cuda)", group=_DEVICES, choices=DEVICES)
-    gpus: list[int] = option(  # noqa: RUF009 - option() returns a dataclasses.field with a default_factory
+    gpus: list[int] = option(
         factory=list, help="CUDA GPU ids like 0 or 0-1: one DDP process per GPU (NCCL; gloo on Windows)",
         label="GPUs", group=_DEVICES, metavar="IDS", none_text="none", parse=parse_gpus,
     )  # fmt: skip

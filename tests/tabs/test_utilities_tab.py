@@ -11,10 +11,10 @@ import torch
 
 from rvc import paths
 from rvc.infer.pitch import read_f0_file
-from tabs import utilities
-from tabs.dataset_check_ui import build_dataset_check, check_dataset_folder
 from rvc.testing.model_fixtures import save_random_voice
 from rvc.testing.synthetic_speech import write_wav
+from tabs import utilities
+from tabs.dataset_check_ui import build_dataset_check, check_dataset_folder
 
 
 def tone_file(folder, hz=220.0, seconds=1.0, rate=16000):

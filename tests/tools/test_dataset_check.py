@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rvc.errors import RVCError
-from rvc.tools.dataset_check import check_dataset, format_dataset_report
 from rvc.testing.synthetic_speech import synth_speech, write_wav
+from rvc.tools.dataset_check import check_dataset, format_dataset_report
 
 RATE = 40000
 

@@ -11,8 +11,8 @@ import torch
 
 from rvc.errors import RVCError
 from rvc.models import load_voice
-from rvc.tools.voice_metadata import describe_voice, edit_voice_metadata
 from rvc.testing.model_fixtures import save_random_voice
+from rvc.tools.voice_metadata import describe_voice, edit_voice_metadata
 
 
 @pytest.fixture(scope="module")
