@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rvc.errors import RVCError
+from rvc.models.synthesizer_config import SynthesizerConfig
 from rvc.models.voice_file import HIFIGAN_PREFIXES, MRF_PREFIXES, REFINEGAN_PREFIXES, SR_STRINGS
 
 MAX_PICKLE_BYTES = 32 * 1024 * 1024
@@ -62,6 +64,14 @@ def _rate(value: Any) -> int | None:
     return None
 
 
+def _config_rate(config: Any) -> int | None:
+    """The output rate a well-formed `config` list names; None for anything else."""
+    try:
+        return _rate(SynthesizerConfig.from_list(config).sr)
+    except RVCError:
+        return None
+
+
 def _vocoder(data: dict) -> str | None:
     """The vocoder the decoder's weight names belong to, else the one the file names."""
     weights = data.get("weight")
@@ -87,6 +97,4 @@ def read_voice_header(path: str | Path) -> VoiceHeader:
         data = _HeaderUnpickler(io.BytesIO(archive.read(member))).load()
     if not isinstance(data, dict):
         raise TypeError(f"{path} holds a {type(data).__name__}, not a voice dict")
-    config = data.get("config")
-    rate = _rate(config[-1]) if isinstance(config, list | tuple) and config else None
-    return VoiceHeader(sample_rate=rate or _rate(data.get("sr")), vocoder=_vocoder(data))
+    return VoiceHeader(sample_rate=_config_rate(data.get("config")) or _rate(data.get("sr")), vocoder=_vocoder(data))

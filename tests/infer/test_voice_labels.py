@@ -12,9 +12,11 @@ from pathlib import Path
 import pytest
 
 from rvc import paths
+from rvc.configs import load_config
 from rvc.errors import RVCError
 from rvc.infer import library
 from rvc.infer.voice_header import read_voice_header
+from rvc.models.synthesizer_config import SynthesizerConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,7 +97,8 @@ def test_unreadable_voices_are_listed_by_file_name(tmp_path):
 
 def test_a_changed_file_is_read_again(infer_models, tmp_path):
     path = paths.logs_dir() / "carol" / "carol.pth"
-    _zip_with_pickle(path, pickle.dumps({"config": [48000], "weight": {"dec.ups.0.weight": None}}))
+    config = SynthesizerConfig.from_json_config(load_config(48000)).to_list()
+    _zip_with_pickle(path, pickle.dumps({"config": config, "weight": {"dec.ups.0.weight": None}}))
     assert library.voice_label(path) == "carol · 48 kHz · HiFi-GAN"
     shutil.copy(infer_models["voice"], path)
     assert library.voice_label(path) == "carol · 32 kHz · HiFi-GAN"
@@ -131,3 +134,8 @@ def test_resolve_voice_takes_a_path_a_file_name_or_a_run_with_one_voice(infer_mo
         library.resolve_voice("take")
     with pytest.raises(RVCError, match="not found.*alice, alice_e100, bob_v1, take"):
         library.resolve_voice("zoe")
+
+
+def test_an_ill_formed_config_names_no_rate(tmp_path):
+    voice = _zip_with_pickle(tmp_path / "odd.pth", pickle.dumps({"config": [48000], "sr": "40k"}))
+    assert read_voice_header(voice).sample_rate == 40000
