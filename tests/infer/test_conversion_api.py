@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from rvc.jobs import free_port
+from rvc.processes import free_port
 
 from rvc import paths
 
