@@ -11,9 +11,9 @@ import pytest
 import soundfile as sf
 from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
-from rvc.processes import free_port
 
 from rvc import paths
+from rvc.processes import free_port
 
 
 @pytest.fixture
