@@ -3,49 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.app_server import ROOT, app_env, get, running_app
+
 TAB_NAMES = ["Inference", "Train", "TTS", "Voice Blender", "Utilities", "Download", "Settings"]
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def app_env(folder: Path) -> dict[str, str]:
-    """Environment for an app subprocess with every data location inside `folder`."""
-    return dict(
-        os.environ,
-        GRADIO_ANALYTICS_ENABLED="False",
-        RVC_WEIGHTS_DIR=str(folder / "weights"),
-        RVC_LOGS_DIR=str(folder / "logs"),
-        RVC_OUTPUTS_DIR=str(folder / "outputs"),
-        RVC_SETTINGS=str(folder / "settings.json"),
-    )
 
 
 def run_in_root(args: list[str], env: dict[str, str] | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
     """Run `args` in the repository root with text output captured; a non-zero exit is the caller's to check."""
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-
-
-def get(url: str) -> tuple[int, str]:
-    """Status and body of a GET request."""
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status, response.read().decode("utf-8")
 
 
 def top_level_tab_labels(config: dict) -> list[str]:
@@ -65,31 +36,8 @@ def server(tmp_path_factory):
     """The app started as a user would (`python app.py --no-browser`), with a saved theme; yields its port."""
     folder = tmp_path_factory.mktemp("app")
     (folder / "settings.json").write_text(json.dumps({"theme": "Ocean", "precision": "bf16"}))
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--no-browser", "--port", str(port)],
-        cwd=ROOT,
-        env=app_env(folder),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 90
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app exited with {process.returncode}: {process.stdout.read().decode()}")
-            try:
-                if get(f"http://127.0.0.1:{port}/")[0] == 200:
-                    break
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("app did not answer within 90 s")
-            time.sleep(0.1)
-        yield port
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
+    with running_app(folder) as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def test_help_lists_the_options_without_importing_gradio():
