@@ -14,6 +14,7 @@ import pytest
 
 from rvc import processes
 from rvc.errors import RVCError
+from tests.process_helpers import alive, wait_for
 
 # Prints its argv, starts a grandchild that sleeps, records the grandchild pid in the file named by argv[1], sleeps.
 STAND_IN = """
@@ -33,20 +34,6 @@ time.sleep(120)
 """
 
 
-def _wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def test_job_starts_is_refused_twice_and_stop_ends_the_whole_tree(tmp_path):
     pid_file, log_file, grandchild_file = tmp_path / "job.pid", tmp_path / "logs" / "job.log", tmp_path / "gc.pid"
     job = processes.start_job([sys.executable, "-c", STAND_IN, str(grandchild_file)], pid_file, log_file, {"a": 1})
@@ -54,15 +41,15 @@ def test_job_starts_is_refused_twice_and_stop_ends_the_whole_tree(tmp_path):
         record = json.loads(pid_file.read_text())
         assert record["pid"] == job.pid and record["log"] == str(log_file) and record["info"] == {"a": 1}
         assert processes.is_running(pid_file)
-        _wait_for(lambda: grandchild_file.exists() and "stand-in" in processes.tail_file(log_file))
+        wait_for(lambda: grandchild_file.exists() and "stand-in" in processes.tail_file(log_file))
         grandchild = int(grandchild_file.read_text())
-        assert _alive(grandchild)
+        assert alive(grandchild)
         assert processes.tail_file(log_file, 1) == f"stand-in ['{grandchild_file}']"
         with pytest.raises(RVCError, match="job is already running"):
             processes.start_job([sys.executable, "-c", "pass"], pid_file, log_file)
     finally:
         assert processes.stop_job(pid_file, grace=5.0)
-    assert not _alive(job.pid) and not _alive(grandchild)
+    assert not alive(job.pid) and not alive(grandchild)
     assert not processes.is_running(pid_file)
     assert not pid_file.exists()
     assert processes.stop_job(pid_file) is False
@@ -81,7 +68,7 @@ def test_log_is_appended_across_starts(tmp_path):
 def test_stop_kills_a_process_that_ignores_terminate(tmp_path):
     pid_file, log_file = tmp_path / "job.pid", tmp_path / "job.log"
     job = processes.start_job([sys.executable, "-c", STUBBORN], pid_file, log_file)
-    _wait_for(lambda: "ready" in processes.tail_file(log_file))
+    wait_for(lambda: "ready" in processes.tail_file(log_file))
     started = time.monotonic()
     assert processes.stop_job(pid_file, grace=0.5)
     assert time.monotonic() - started >= 0.5

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 
-import psutil
 import pytest
 
 from rvc.errors import RVCError
@@ -14,6 +12,7 @@ from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from rvc.train.progress import EpochRecord, TrainingProgress, write_progress
+from tests.process_helpers import alive, wait_for
 
 # Prints its argv, starts a grandchild that sleeps, records the grandchild pid next to the options file, sleeps.
 STAND_IN = """
@@ -23,20 +22,6 @@ child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
 pathlib.Path(sys.argv[-1]).with_name("grandchild.pid").write_text(str(child.pid))
 time.sleep(120)
 """
-
-
-def _wait_for(condition, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 @pytest.fixture
@@ -57,15 +42,15 @@ def test_training_starts_is_refused_twice_and_stop_ends_the_whole_tree(stand_in)
         record = json.loads((layout.root / "train.pid").read_text())
         assert record["pid"] == job.pid and record["log"] == str(layout.root / "train.log")
         assert launcher.is_training("voice")
-        _wait_for(lambda: (layout.root / "grandchild.pid").exists() and "stand-in" in launcher.tail_log("voice"))
+        wait_for(lambda: (layout.root / "grandchild.pid").exists() and "stand-in" in launcher.tail_log("voice"))
         grandchild = int((layout.root / "grandchild.pid").read_text())
-        assert _alive(grandchild)
+        assert alive(grandchild)
         assert launcher.tail_log("voice", 1) == f"stand-in trainer ['{job.options_file}']"
         with pytest.raises(RVCError, match="run 'voice' is already training; stop it first"):
             launcher.start_training(options)
     finally:
         assert launcher.stop_training("voice", grace=5.0)
-    assert not _alive(job.pid) and not _alive(grandchild)
+    assert not alive(job.pid) and not alive(grandchild)
     assert not launcher.is_training("voice")
     assert not (layout.root / "train.pid").exists()
     assert launcher.stop_training("voice") is False
@@ -75,7 +60,7 @@ def test_training_starts_is_refused_twice_and_stop_ends_the_whole_tree(stand_in)
 def test_log_is_appended_across_starts(stand_in):
     for _ in range(2):
         launcher.start_training(TrainOptions(name="voice"))
-        _wait_for(lambda: (RunLayout.named("voice").root / "grandchild.pid").exists())
+        wait_for(lambda: (RunLayout.named("voice").root / "grandchild.pid").exists())
         launcher.stop_training("voice", grace=5.0)
         (RunLayout.named("voice").root / "grandchild.pid").unlink()
     assert launcher.tail_log("voice", 100).count("stand-in trainer") == 2
@@ -109,4 +94,4 @@ def test_tensorboard_is_one_child_per_run_with_its_url():
         assert launcher.start_tensorboard("voice") == url
     finally:
         assert stop_job(root / "tensorboard.pid", grace=5.0)
-    assert not _alive(job.pid)
+    assert not alive(job.pid)
