@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "infer": ("rvc.commands.infer", "convert an audio file with a voice (pitch, index, effects, any format)"),
     "batch-infer": ("rvc.commands.batch_infer", "convert every audio file of a folder; reports files that failed"),
     "train": ("rvc.commands.train", "train a voice in a child process (follow, --detach, --stop; resumes by itself)"),
+    "blend": ("rvc.commands.blend", "blend 2 or more compatible voices into a new voice file with weights"),
+    "import-voice": (
+        "rvc.commands.import_voice",
+        "import a voice (.pth or .zip, local or an http(s)/Hugging Face link) into logs/<name>/, checked first",
+    ),
 }
 
 

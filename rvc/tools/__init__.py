@@ -1,0 +1,1 @@
+"""Voice tools: blending, importing and the voice library (headless; no gradio)."""
