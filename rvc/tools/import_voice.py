@@ -221,15 +221,13 @@ def _check_space(folder: Path, needed: int, label: str) -> None:
 
 
 def _check_voice(path: Path, label: str, entry: str):
-    """The voice's `VoiceFile` if `path` passes the weights-only loader and builds as a voice; RVCError if not."""
-    from rvc.models.voice_file import load_voice, read_voice_file
+    """The loaded `Voice` if `path` passes the weights-only loader and builds as a voice; RVCError if not."""
+    from rvc.models.voice_file import load_voice
 
     try:
-        file = read_voice_file(path)
-        load_voice(path)
+        return load_voice(path)
     except RVCError as error:
         raise _refuse(label, str(error).replace(str(path), entry)) from None
-    return file
 
 
 def _check_index(path: Path, version: str, label: str, entry: str) -> None:
@@ -308,9 +306,9 @@ def import_file(path: str | os.PathLike[str], name: str | None = None, file_name
             _check_space(logs, path.stat().st_size, label)
             voice, voice_entry, index, index_entry, notes = staging / "voice.pth", file_name, None, None, ()
             shutil.copyfile(path, voice)
-        file = _check_voice(voice, label, voice_entry)
+        loaded = _check_voice(voice, label, voice_entry)
         if index is not None:
-            _check_index(index, file.version, label, index_entry)
+            _check_index(index, loaded.version, label, index_entry)
         final = _free_name(base)
         voice = voice.rename(staging / f"{final}.pth")
         if index is not None:
@@ -327,9 +325,9 @@ def import_file(path: str | os.PathLike[str], name: str | None = None, file_name
         folder=folder,
         voice=folder / voice.name,
         index=folder / index.name if index is not None else None,
-        sample_rate=file.sample_rate,
-        version=file.version,
-        vocoder=file.vocoder,
+        sample_rate=loaded.sample_rate,
+        version=loaded.version,
+        vocoder=loaded.vocoder,
         notes=notes,
     )
 

@@ -8,6 +8,7 @@ named after it, the folder is renamed too. A training run's folder keeps its nam
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,27 +33,32 @@ class LibraryVoice:
     problem: str | None = None
 
 
-def list_voices() -> list[LibraryVoice]:
-    """Every voice under the logs folder, sorted by path, each read weights-only (unreadable ones say why)."""
+@functools.lru_cache(maxsize=256)
+def _details(
+    path: str, modified_ns: int, size: int
+) -> tuple[int | None, str | None, str | None, bool | None, str | None]:
+    """(rate, version, vocoder, f0, problem) of a voice file; cached per path, modification time and size,
+    so refreshing the library reads only new or changed files."""
     from rvc.models.voice_file import read_voice_file
 
+    try:
+        file = read_voice_file(path)
+    except RVCError as error:
+        return None, None, None, None, str(error)
+    return file.sample_rate, file.version, file.vocoder, file.use_f0, None
+
+
+def list_voices() -> list[LibraryVoice]:
+    """Every voice under the logs folder, sorted by path, each read weights-only (unreadable ones say why)."""
     indexes = index_choices()
     voices = []
     for path in paths.find_voices():
         index = match_index(path, indexes)
-        details: dict = {"sample_rate": None, "version": None, "vocoder": None, "use_f0": None, "problem": None}
-        try:
-            file = read_voice_file(path)
-            details.update(sample_rate=file.sample_rate, version=file.version, vocoder=file.vocoder, use_f0=file.use_f0)
-        except RVCError as error:
-            details["problem"] = str(error)
+        info = path.stat()
+        rate, version, vocoder, use_f0, problem = _details(str(path), info.st_mtime_ns, info.st_size)
         voices.append(
             LibraryVoice(
-                path=path,
-                name=path.stem,
-                size_bytes=path.stat().st_size,
-                index=Path(index) if index else None,
-                **details,
+                path, path.stem, rate, version, vocoder, use_f0, info.st_size, Path(index) if index else None, problem
             )
         )
     return voices
