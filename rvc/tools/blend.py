@@ -9,7 +9,6 @@ voice's table size; rows every voice has are blended, rows only the first voice 
 
 from __future__ import annotations
 
-import hashlib
 import math
 import os
 from collections.abc import Sequence
@@ -130,15 +129,6 @@ def _blend_tensor(key: str, tensors: Sequence[torch.Tensor], weights: Sequence[f
     return result.to(first.dtype)
 
 
-def file_sha256(path: Path) -> str:
-    """Hex sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_compatible(paths: Sequence[str | os.PathLike[str]]) -> list[VoiceFile]:
     """Read 2..MAX_VOICES voice files safely and check they can be blended; RVCError naming the difference."""
     from rvc.models.voice_file import read_voice_file
@@ -165,6 +155,7 @@ def blend_voices(
 
     Nothing is written when a voice is unreadable or incompatible, or `output` exists and `overwrite` is False.
     """
+    from rvc.downloads import sha256_of
     from rvc.models.voice_file import save_voice
 
     output = Path(output)
@@ -180,7 +171,7 @@ def blend_voices(
         {
             "file": file.path.name,
             "model_name": file.metadata.get("model_name") or file.path.stem,
-            "sha256": file_sha256(file.path),
+            "sha256": sha256_of(file.path),
             "weight": weight,
         }
         for file, weight in zip(files, normalised, strict=True)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 import torch
 
 from rvc.cli import main
 from rvc.errors import RVCError
 from rvc.models import load_torch_file, load_voice, read_voice_file
-from rvc.tools.blend import blend_voices, file_sha256, normalise_weights
+from rvc.tools.blend import blend_voices, normalise_weights
 from tests.tools.voices import tiny_voice
 
 
@@ -99,8 +101,18 @@ def test_metadata_records_sources_and_weights(pair, tmp_path):
     meta = read_voice_file(tmp_path / "mix.pth").metadata
     assert meta["model_name"] == "Alibob"
     assert meta["blend_sources"] == [
-        {"file": "alice.pth", "model_name": "alice", "sha256": file_sha256(pair[0]), "weight": 0.25},
-        {"file": "bob.pth", "model_name": "bob", "sha256": file_sha256(pair[1]), "weight": 0.75},
+        {
+            "file": "alice.pth",
+            "model_name": "alice",
+            "sha256": hashlib.sha256(pair[0].read_bytes()).hexdigest(),
+            "weight": 0.25,
+        },
+        {
+            "file": "bob.pth",
+            "model_name": "bob",
+            "sha256": hashlib.sha256(pair[1].read_bytes()).hexdigest(),
+            "weight": 0.75,
+        },
     ]
     assert meta["info"] == "Blend of alice (0.25), bob (0.75)."
 
