@@ -22,10 +22,14 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rvc import paths
 from rvc.errors import RVCError
+
+if TYPE_CHECKING:
+    from rvc.models.voice_file import Voice
 
 MAX_ENTRIES = 1000
 """A voice zip holds a handful of files; thousands of entries are a zip-bomb pattern (each costs an inode to vet)."""
@@ -220,7 +224,7 @@ def _check_space(folder: Path, needed: int, label: str) -> None:
         raise _refuse(label, f"it needs {needed / 1e6:.0f} MB but {folder} has {free / 1e6:.0f} MB free.")
 
 
-def _check_voice(path: Path, label: str, entry: str):
+def _check_voice(path: Path, label: str, entry: str) -> Voice:
     """The loaded `Voice` if `path` passes the weights-only loader and builds as a voice; RVCError if not."""
     from rvc.models.voice_file import load_voice
 
@@ -269,22 +273,31 @@ def _kind(path: Path, file_name: str, label: str) -> str:
     raise _refuse(label, "it is neither a .pth voice nor a .zip archive (a web page instead of the file?).")
 
 
-def _stage_zip(path: Path, staging: Path, label: str) -> tuple[Path, str, Path | None, str | None, tuple[str, ...]]:
-    """Vet the zip, then extract its voice and index into `staging`; returns (voice, entry, index, entry, notes)."""
+def _open_zip(path: Path, label: str) -> zipfile.ZipFile:
+    """The archive at `path`; RVCError when it is not a readable zip."""
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
         raise _refuse(label, f"it is not a readable zip archive ({error}).") from None
-    with archive:
-        plan = _plan_zip(archive, label)
+
+
+def _stage(
+    path: Path, file_name: str, staging: Path, label: str, plan: _ZipPlan | None
+) -> tuple[Path, str, Path | None, str | None]:
+    """Put the voice (and index) into `staging`; returns (voice, its entry name, index, its entry name)."""
+    voice = staging / "voice.pth"
+    if plan is None:
+        _check_space(staging.parent, path.stat().st_size, label)
+        shutil.copyfile(path, voice)
+        return voice, file_name, None, None
+    with _open_zip(path, label) as archive:
         _check_space(staging.parent, plan.voice.file_size + (plan.index.file_size if plan.index else 0), label)
-        voice = staging / "voice.pth"
         _extract(archive, plan.voice, voice, label)
-        index = None
-        if plan.index is not None:
-            index = staging / "voice.index"
-            _extract(archive, plan.index, index, label)
-    return voice, plan.voice.filename, index, plan.index.filename if plan.index else None, plan.notes
+        if plan.index is None:
+            return voice, plan.voice.filename, None, None
+        index = staging / "voice.index"
+        _extract(archive, plan.index, index, label)
+    return voice, plan.voice.filename, index, plan.index.filename
 
 
 def import_file(path: str | os.PathLike[str], name: str | None = None, file_name: str | None = None) -> ImportedVoice:
@@ -295,17 +308,15 @@ def import_file(path: str | os.PathLike[str], name: str | None = None, file_name
     if not path.is_file():
         raise RVCError(f"{path} does not exist or is not a file: give the path of a .pth or .zip, or an https link.")
     base = check_voice_name(name) if name else voice_name_from(Path(file_name).stem)
-    kind = _kind(path, file_name, label)
+    plan = None
+    if _kind(path, file_name, label) == "zip":
+        with _open_zip(path, label) as archive:
+            plan = _plan_zip(archive, label)
     logs = paths.logs_dir()
     logs.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=logs, prefix=".import-"))
     try:
-        if kind == "zip":
-            voice, voice_entry, index, index_entry, notes = _stage_zip(path, staging, label)
-        else:
-            _check_space(logs, path.stat().st_size, label)
-            voice, voice_entry, index, index_entry, notes = staging / "voice.pth", file_name, None, None, ()
-            shutil.copyfile(path, voice)
+        voice, voice_entry, index, index_entry = _stage(path, file_name, staging, label, plan)
         loaded = _check_voice(voice, label, voice_entry)
         if index is not None:
             _check_index(index, loaded.version, label, index_entry)
@@ -318,6 +329,7 @@ def import_file(path: str | os.PathLike[str], name: str | None = None, file_name
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    notes = plan.notes if plan else ()
     if final != base:
         notes = (*notes, f"A voice named {base!r} exists, so this one is {final!r}.")
     return ImportedVoice(

@@ -46,8 +46,14 @@ def make_zip(path: Path, entries: dict[str, bytes | Path], **info_fields) -> Pat
 
 
 def logs_are_empty() -> bool:
+    """Nothing in the logs folder (a refusal after staging may leave the empty folder itself)."""
     logs = paths.logs_dir()
     return not logs.exists() or not any(logs.iterdir())
+
+
+def nothing_created() -> bool:
+    """Not even the logs folder: the archive was refused from its directory, before anything was staged."""
+    return not paths.logs_dir().exists()
 
 
 def test_local_pth_lands_in_its_own_folder(voice):
@@ -117,7 +123,7 @@ def test_unsafe_entries_refuse_the_whole_archive(voice, tmp_path, entry, info_fi
     archive = make_zip(tmp_path / "evil.zip", {entry: voice}, **info_fields)
     with pytest.raises(RVCError, match=f"evil.zip was not imported: {message}.*Nothing was written"):
         import_voice(str(archive))
-    assert logs_are_empty()
+    assert nothing_created()
     assert not (tmp_path / "x.pth").exists() and not Path("/etc/x.pth").exists()
 
 
@@ -126,7 +132,7 @@ def test_zip_bomb_by_compression_ratio_is_refused_before_extraction(voice, tmp_p
     assert archive.stat().st_size < 1 << 20
     with pytest.raises(RVCError, match=r"would expand .* to 67,108,864 \(over 100:1, a zip bomb\)"):
         import_voice(str(archive))
-    assert logs_are_empty()
+    assert nothing_created()
 
 
 def _patch_sizes(archive: Path, sizes: dict[str, int]) -> None:
@@ -148,7 +154,7 @@ def test_zip_declaring_a_huge_total_size_is_refused(voice, tmp_path):
     _patch_sizes(archive, {"a.index": 3 << 30, "b.index": 3 << 30})
     with pytest.raises(RVCError, match=r"huge.zip was not imported: it would expand to 6.0 GiB \(at most 4 GiB"):
         import_voice(str(archive))
-    assert logs_are_empty()
+    assert nothing_created()
 
 
 def test_entry_larger_than_it_declares_is_refused(voice, tmp_path):
@@ -166,7 +172,7 @@ def test_too_many_entries_are_refused(voice, tmp_path, monkeypatch):
     archive = make_zip(tmp_path / "many.zip", {"alice.pth": voice, **{f"n{i}.txt": b"" for i in range(3)}})
     with pytest.raises(RVCError, match="it has 4 entries \\(at most 3\\)"):
         import_voice(str(archive))
-    assert logs_are_empty()
+    assert nothing_created()
 
 
 class Payload:
@@ -260,7 +266,7 @@ def test_bad_explicit_name_is_refused_before_anything_happens(voice):
         import_voice(str(voice), name="../up")
     with pytest.raises(RVCError, match="invalid voice name"):
         import_voice(str(voice), name="G_1")
-    assert logs_are_empty()
+    assert nothing_created()
 
 
 def test_cli_imports_and_reports(voice, capsys):
@@ -275,7 +281,7 @@ def test_cli_refusal_is_one_line_without_traceback(tmp_path, capsys):
     assert main(["import-voice", str(archive)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: evil.zip was not imported: entry '/abs.pth' has an absolute path")
-    assert "Traceback" not in err and logs_are_empty()
+    assert "Traceback" not in err and nothing_created()
 
 
 def test_missing_local_file_is_a_clear_error(tmp_path):
@@ -288,4 +294,4 @@ def test_web_page_instead_of_a_file_is_refused(tmp_path):
     page.write_bytes(b"<!doctype html><html>sign in</html>")
     with pytest.raises(RVCError, match="neither a .pth voice nor a .zip archive"):
         import_voice(str(page))
-    assert logs_are_empty()
+    assert nothing_created()
