@@ -95,18 +95,24 @@ def _differences(first: VoiceFile, other: VoiceFile) -> str | None:
     return None
 
 
+def _speakers(first: int, last: int) -> str:
+    """ "speaker 0" or "speakers 0-2"."""
+    return f"speaker {first}" if first == last else f"speakers {first}-{last}"
+
+
 def _speaker_note(files: Sequence[VoiceFile]) -> str | None:
     """What the blend does with speaker tables of different sizes (None when all are the same size)."""
     rows = [file.n_speakers for file in files]
     if len(set(rows)) == 1:
         return None
-    common = min(rows)
+    common, first = min(rows), files[0].path.name
+    sizes = ", ".join(f"{file.path.name}: {n}" for file, n in zip(files, rows, strict=True))
     note = (
-        f"Speaker tables differ ({', '.join(f'{file.path.name}: {n}' for file, n in zip(files, rows, strict=True))} "
-        f"speakers): the result keeps {files[0].path.name}'s {rows[0]} speakers; speakers 0-{common - 1} are blended"
+        f"Speaker tables differ ({sizes}): the result keeps {first}'s {rows[0]} "
+        f"speaker{'s' if rows[0] != 1 else ''}; {_speakers(0, common - 1)} blended"
     )
     if rows[0] > common:
-        note += f", speakers {common}-{rows[0] - 1} are copied from {files[0].path.name}"
+        note += f", {_speakers(common, rows[0] - 1)} copied from {first}"
     return note + "."
 
 

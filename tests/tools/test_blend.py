@@ -88,12 +88,17 @@ def test_speaker_tables_of_different_sizes_keep_the_first_voice_size(tmp_path):
     assert torch.equal(table[:1], ((table_a[:1].float() + table_b.float()) / 2).half())
     assert torch.equal(table[1:], table_a[1:])
     assert blended.n_speakers == 3
-    assert "keeps big.pth's 3 speakers" in result.describe() and "copied from big.pth" in result.describe()
+    expected_note = (
+        "Speaker tables differ (big.pth: 3, small.pth: 1): the result keeps big.pth's 3 speakers; speaker 0 blended, "
+        "speakers 1-2 copied from big.pth."
+    )
+    assert result.notes == (expected_note,)
+    assert result.describe().endswith(result.notes[0])
     assert "keeps big.pth's 3 speakers" in blended.metadata["info"]
 
     reverse = blend_voices([small, big], [0.5, 0.5], tmp_path / "reverse.pth")
     assert read_voice_file(tmp_path / "reverse.pth").n_speakers == 1
-    assert "keeps small.pth's 1 speakers" in reverse.describe()
+    assert "the result keeps small.pth's 1 speaker; speaker 0 blended." in reverse.describe()
 
 
 def test_metadata_records_sources_and_weights(pair, tmp_path):
