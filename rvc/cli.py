@@ -31,6 +31,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "f0": ("rvc.commands.f0", "save an audio file's pitch curve as an F0 file (seconds,Hz) that infer accepts"),
     "analyze": ("rvc.commands.analyze", "duration, rate, channels, peak, loudness (LUFS), clipping and pitch range"),
     "check-dataset": ("rvc.commands.check_dataset", "find what to fix in a dataset folder before preprocessing"),
+    "blend": ("rvc.commands.blend", "blend 2 or more compatible voices into a new voice file with weights"),
+    "import-voice": (
+        "rvc.commands.import_voice",
+        "import a voice (.pth or .zip, local or an http(s)/Hugging Face link) into logs/<name>/, checked first",
+    ),
 }
 
 

@@ -79,7 +79,7 @@ def _content_range(header: str | None) -> tuple[int | None, int | None]:
     return start, total
 
 
-def _sha256_of(path: Path) -> str:
+def sha256_of(path: Path) -> str:
     """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -98,7 +98,7 @@ def _finish(part: Path, target: Path, url: str, expected_size: int | None, sha25
             f"Run the download again or {_by_hand(url, target)}"
         )
     if sha256 is not None:
-        actual = _sha256_of(part)
+        actual = sha256_of(part)
         if actual != sha256.lower():
             part.unlink(missing_ok=True)
             raise RVCError(

@@ -7,6 +7,7 @@ Layout under the weights folder:
     embedders/<name>/            config.json + pytorch_model.bin|model.safetensors (or hubert_base.pt)
     predictors/rmvpe.pt          RMVPE pitch network
     pretrained/<vocoder>/<file>  pretrained G/D for training
+    downloads/<file>             voices being imported from a link (resumable; removed once imported)
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ def pretrained_dir() -> Path:
 def logs_dir() -> Path:
     """Root of training runs and downloaded voices (`RVC_LOGS_DIR`, default `logs`)."""
     return Path(os.environ.get("RVC_LOGS_DIR") or PROJECT_ROOT / "logs")
+
+
+def voice_downloads_dir() -> Path:
+    """Where voices imported from a link are downloaded (and resumed) before they are checked and placed."""
+    return weights_dir() / "downloads"
 
 
 def check_run_name(name: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import gradio as gr
 
 from rvc.errors import RVCError
+from rvc.infer.library import voice_choices
 from rvc.infer.options import ConversionOptions
 from tabs.dataset_check_ui import build_dataset_check
 from tabs.option_controls import option_control
@@ -41,13 +42,6 @@ def _source(upload: str | None, typed: str) -> str:
     if not source:
         raise RVCError("Choose an audio file: upload one, or type its path.")
     return source
-
-
-def voice_choices() -> list[str]:
-    """Voice files under the logs folder, as paths."""
-    from rvc import paths
-
-    return [str(path) for path in paths.find_voices()]
 
 
 def show_voice(voice: str) -> tuple[str, str, str, str, str]:

@@ -411,11 +411,13 @@ def save_voice(
     speakers_id: int = 1,
     dataset_length: str | float | None = None,
     creation_date: str | None = None,
+    extra_metadata: Mapping[str, Any] | None = None,
 ) -> Path:
     """Write a voice file in Applio's layout (fp16 weights without `enc_q`, weight_g/weight_v), atomically.
 
     `weights` is a generator state dict (either weight-norm naming); `config` its settings, stored as the
     reference 18-entry list. Version, f0 and vocoder are read from the weights.
+    `extra_metadata` adds plain top-level entries (e.g. a blend's sources); it cannot replace the standard ones.
     """
     import torch
 
@@ -458,4 +460,10 @@ def save_voice(
         "speakers_id": int(speakers_id),
         "vocoder": vocoder,
     }
+    clashes = sorted(set(extra_metadata or {}) & (set(data) | set(METADATA_ALIASES)))
+    if clashes:
+        raise ValueError(f"extra_metadata cannot replace the standard entries {clashes}")
+    if not all(_is_plain(value) for value in (extra_metadata or {}).values()):
+        raise ValueError("extra_metadata values must be plain (None, bool, numbers, strings, lists and dicts of them)")
+    data.update(extra_metadata or {})
     return save_torch_file(data, path)

@@ -1,4 +1,5 @@
-"""Tools around the main flow: voice-file metadata, pitch curves, audio analysis and dataset checks.
+"""Tools around the main flow: voice-file metadata, pitch curves, audio analysis, dataset checks, blending,
+importing voices and the voice library.
 
-Each module is the library behind one CLI command and one section of the Utilities tab; none imports gradio.
+Each module is the library behind a CLI command and a tab section; none imports gradio.
 """

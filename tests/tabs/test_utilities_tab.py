@@ -34,7 +34,7 @@ def test_tab_builds_without_placeholder_text():
 
 def test_voice_is_listed_shown_and_saved_as_a_new_file():
     voice = save_random_voice(paths.logs_dir() / "alice" / "alice.pth", 32000, vocoder_channels=32)
-    assert utilities.voice_choices() == [str(voice)]
+    assert [path for _label, path in utilities.voice_choices()] == [str(voice)]
     text, name, author, description, save_as = utilities.show_voice(str(voice))
     assert "Sample rate" in text and "32000 Hz" in text
     assert (name, author, description) == ("alice", "", "")
