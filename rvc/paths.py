@@ -7,6 +7,8 @@ Layout under the weights folder:
     embedders/<name>/            config.json + pytorch_model.bin|model.safetensors (or hubert_base.pt)
     predictors/rmvpe.pt          RMVPE pitch network
     pretrained/<vocoder>/<file>  pretrained G/D for training
+    tts/piper/<voice>/           Piper text-to-speech voices (<voice>.onnx + <voice>.onnx.json)
+    tts/edge/voices.json         cached list of the online edge-tts voices
 """
 
 from __future__ import annotations
@@ -47,6 +49,21 @@ def rmvpe_path() -> Path:
 def pretrained_dir() -> Path:
     """Folder of pretrained generator/discriminator checkpoints."""
     return weights_dir() / "pretrained"
+
+
+def tts_dir() -> Path:
+    """Folder of text-to-speech data (Piper voices, the edge-tts voice list)."""
+    return weights_dir() / "tts"
+
+
+def piper_voice_dir(name: str) -> Path:
+    """Folder of the Piper voice called `name` (holds `<name>.onnx` and `<name>.onnx.json`)."""
+    return tts_dir() / "piper" / name
+
+
+def edge_voices_cache() -> Path:
+    """Where the edge-tts voice list is kept after it was fetched once."""
+    return tts_dir() / "edge" / "voices.json"
 
 
 def logs_dir() -> Path:
