@@ -48,10 +48,10 @@ def saved_settings() -> Settings:
 
 
 def build_app(theme: str) -> gr.Blocks:
-    """The whole page: title, prerequisites banner and the seven tabs."""
+    """The whole page: title, prerequisites banner, the seven tabs and the `/convert` endpoints for scripts."""
     import gradio as gr
 
-    from tabs import banner, download, inference, train, tts, utilities, voice_blender
+    from tabs import banner, conversion_api, download, inference, train, tts, utilities, voice_blender
     from tabs import settings as settings_tab
 
     tabs = (
@@ -70,7 +70,21 @@ def build_app(theme: str) -> gr.Blocks:
             for label, build_tab in tabs:
                 with gr.Tab(label, id=label.lower().replace(" ", "_")):
                     build_tab()
+        conversion_api.register()
+    keep_only_named_endpoints(demo, conversion_api.API_NAMES)
     return demo
+
+
+def keep_only_named_endpoints(demo: gr.Blocks, public: tuple[str, ...]) -> None:
+    """Make every event of `demo` private except the endpoints named `public`.
+
+    The tabs mark their callbacks private themselves, but Gradio also adds a page-load event for each control
+    whose value is a function (saved settings), and those cannot be marked where they are made.
+    """
+    for dependency in demo.fns.values():
+        if dependency.api_name not in public:
+            dependency.api_visibility = "private"
+    demo.config = demo.get_config_file()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,97 +1,134 @@
-"""Inference tab: convert one file or a folder with a voice; every option of `rvc.infer.ConversionOptions`.
+"""Inference tab: convert one file or a folder with a voice; one control per `rvc.infer.ConversionOptions` field.
 
-The voice/index pickers and the options sit above two sub-tabs (Single, Batch) that share them. Conversions
-run in the Gradio worker with progress; Stop sets an event the pipeline checks between stages, so it ends
-the conversion and never the app. Errors are shown as one readable line.
+The controls are generated from the options' metadata (`tabs.option_controls`), grouped by each option's
+`group`; the index picker at the top is the `index_path` control and the post effects come from
+`rvc.infer.effects.EFFECTS`. Conversions run in the Gradio worker with progress; Stop ends only the
+conversion of the browser session that pressed it. Errors are shown as one readable line.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from rvc import prerequisites
 from rvc.errors import RVCError
-from rvc.features.f0 import METHODS
 from rvc.infer.effects import EFFECTS
-from rvc.infer.library import index_choices, match_index, voice_choices
-from rvc.infer.options import DEVICES, OUTPUT_FORMATS, OUTPUT_RATES, ConversionOptions
+from rvc.infer.library import index_choices, index_paths, match_index, voice_choices
+from rvc.infer.options import ConversionOptions
+from rvc.option_spec import option_field, option_fields
+from tabs import settings as settings_tab
+from tabs.option_controls import option_control, option_value, ui_option_names
 
 log = logging.getLogger(__name__)
 
-STOP = threading.Event()
-DEFAULTS = ConversionOptions()
-VOICE_RATE = "voice's rate"
-PITCH_METHODS = [*METHODS, "hybrid[rmvpe+fcpe]"]
-PROTECT_INFO = (
-    "0.5 = off. Lower values hold back the index on unvoiced sounds (consonants, breaths): those frames keep "
-    "more of the input's own features, which avoids smeared consonants and tearing. Only matters with an index."
-)
-OPTION_NAMES = (
-    "pitch",
-    "f0_method",
-    "index_rate",
-    "protect",
-    "rms_mix_rate",
-    "filter_radius",
-    "speaker_id",
-    "embedder",
-    "autotune",
-    "split_audio",
-    "formant_shift",
-    "clean_strength",
-    "f0_file",
-    "output_format",
-    "output_sr",
-    "device",
-    "half",
-    "seed",
-)
+OPEN_GROUPS = ("pitch", "voice and index")
+"""Option groups whose section starts open; the others start folded."""
+PER_ROW = 3
+EFFECTS_KEY = "effects"
+
+
+class SessionStops:
+    """Stop flags of the conversions running now, one per browser session (owner: this tab).
+
+    A conversion registers its session's flag for as long as it runs; Stop sets only that flag, so one
+    user's Stop never ends another user's conversion.
+    """
+
+    def __init__(self) -> None:
+        self._flags: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def job(self, session: str) -> Iterator[threading.Event]:
+        """A fresh flag for the conversion `session` starts now, dropped when it ends."""
+        flag = threading.Event()
+        with self._lock:
+            self._flags[session] = flag
+        try:
+            yield flag
+        finally:
+            with self._lock:
+                if self._flags.get(session) is flag:
+                    del self._flags[session]
+
+    def stop(self, session: str) -> bool:
+        """Set the flag of `session`'s running conversion; False when that session runs none."""
+        with self._lock:
+            flag = self._flags.get(session)
+        if flag is None:
+            return False
+        flag.set()
+        return True
+
+    def running(self) -> list[str]:
+        """Sessions with a conversion running now."""
+        with self._lock:
+            return list(self._flags)
+
+
+STOPS = SessionStops()
+
+
+def _session(request: gr.Request | None) -> str:
+    """The browser session of a call ("" for direct calls outside Gradio)."""
+    return getattr(request, "session_hash", None) or ""
+
+
+def half_by_default() -> bool:
+    """Half precision starts on when the precision saved in the Settings tab is fp16 (read at each page load)."""
+    return settings_tab.current().precision == "fp16"
 
 
 def effect_slots() -> list[tuple[str, str | None]]:
-    """(effect, parameter) per effect component in UI order; parameter None is the effect's on/off box."""
+    """(effect, parameter) per effect control in UI order; parameter None is the effect's on/off box."""
     return [(name, None) for name in EFFECTS] + [
         (name, param.name) for name, (_label, params) in EFFECTS.items() for param in params
     ]
 
 
-def collect_options(values: list[Any]) -> dict[str, Any]:
-    """Keyword options for `rvc.infer.convert` from the option components' values (see `OPTION_NAMES`)."""
-    named = dict(zip(OPTION_NAMES, values[: len(OPTION_NAMES)]))
-    effect_values = values[len(OPTION_NAMES) :]
-    enabled = {name for (name, param), value in zip(effect_slots(), effect_values) if param is None and value}
-    effects: dict[str, dict[str, float]] = {name: {} for name in EFFECTS if name in enabled}
-    for (name, param), value in zip(effect_slots(), effect_values):
-        if param is not None and name in enabled:
-            effects[name][param] = float(value)
-    seed = named["seed"]
-    f0_file = named["f0_file"]
+def effect_key(name: str, param: str | None = None) -> str:
+    """Control key of an effect's on/off box (`effects.reverb`) or of one of its parameters (`effects.reverb.damping`)."""
+    return ".".join(filter(None, (EFFECTS_KEY, name, param)))
+
+
+def option_names() -> list[str]:
+    """The `ConversionOptions` fields with one control each (all but `effects`), in declaration order."""
+    return [item.name for item in option_fields(ConversionOptions) if item.name != EFFECTS_KEY]
+
+
+def control_keys() -> list[str]:
+    """Order of the option controls' values in the callbacks: `option_names()`, then the effect controls."""
+    return option_names() + [effect_key(name, param) for name, param in effect_slots()]
+
+
+def collect_effects(values: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """The `effects` mapping from the effect controls' values (keys from `effect_key`), in `EFFECTS` order."""
     return {
-        "pitch": float(named["pitch"]),
-        "f0_method": named["f0_method"],
-        "index_rate": float(named["index_rate"]),
-        "protect": float(named["protect"]),
-        "rms_mix_rate": float(named["rms_mix_rate"]),
-        "filter_radius": int(named["filter_radius"]),
-        "speaker_id": int(named["speaker_id"] or 0),
-        "embedder": str(named["embedder"] or DEFAULTS.embedder),
-        "autotune": float(named["autotune"]),
-        "split_audio": bool(named["split_audio"]),
-        "formant_shift": float(named["formant_shift"]),
-        "clean_strength": float(named["clean_strength"]),
-        "f0_file": str(getattr(f0_file, "name", f0_file) or ""),
-        "output_format": named["output_format"],
-        "output_sr": None if named["output_sr"] in (None, "", VOICE_RATE) else int(named["output_sr"]),
-        "device": named["device"],
-        "half": bool(named["half"]),
-        "seed": None if seed in (None, "") else int(seed),
-        "effects": effects,
+        name: {param.name: float(values[effect_key(name, param.name)]) for param in params}
+        for name, (_label, params) in EFFECTS.items()
+        if values[effect_key(name)]
     }
+
+
+def collect_options(values: dict[str, Any]) -> dict[str, Any]:
+    """Keyword options for `rvc.infer.convert` from the controls' values keyed by `control_keys()`."""
+    options = {name: option_value(ConversionOptions, name, values[name]) for name in option_names()}
+    options[EFFECTS_KEY] = collect_effects(values)
+    return options
+
+
+def _options_from(values: tuple[Any, ...]) -> dict[str, Any]:
+    """`collect_options` of the values Gradio passes positionally in `control_keys()` order."""
+    keys = control_keys()
+    if len(values) != len(keys):
+        raise TypeError(f"expected {len(keys)} option values, got {len(values)}")
+    return collect_options(dict(zip(keys, values)))
 
 
 def output_path_for(source: str, voice: str, fmt: str) -> Path:
@@ -108,7 +145,7 @@ def output_path_for(source: str, voice: str, fmt: str) -> Path:
     return candidate
 
 
-def _error_text(error: Exception) -> str:
+def error_text(error: Exception) -> str:
     """One line for the page; unexpected errors are logged with their traceback."""
     if isinstance(error, RVCError):
         return f"Error: {error}"
@@ -121,34 +158,41 @@ def _timing_text(timings: dict[str, float]) -> str:
     return ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items())
 
 
-def convert_single(voice: str, index: str, upload: str | None, typed_path: str, *values: Any, progress=None):
-    """Convert the uploaded (or typed) file -> (audio for the player, file to download, status line)."""
+def _reporter(progress):
+    return (lambda fraction, text: progress(fraction, desc=text)) if progress is not None else None
+
+
+def convert_single(
+    voice: str, upload: str | None, typed_path: str, *values: Any, request: gr.Request | None = None, progress=None
+):
+    """Convert the uploaded (or typed) file -> (audio for the player, file to download, status line).
+
+    `values` are the option controls' values in `control_keys()` order.
+    """
     from rvc.infer import convert
     from rvc.infer.pipeline import ConversionStopped
 
-    STOP.clear()
     source = upload or (typed_path or "").strip().strip('"')
     if not voice:
         return None, None, "Error: choose a voice first (voices are listed from the logs folder; press Refresh)."
     if not source:
         return None, None, "Error: choose an input: upload or record audio, or type the path of an audio file."
     try:
-        options = collect_options(list(values))
+        options = _options_from(values)
         fmt = options["output_format"] or "wav"
-        report = (lambda fraction, text: progress(fraction, desc=text)) if progress is not None else None
-        result = convert(
-            source,
-            output_path_for(source, voice, fmt),
-            voice,
-            index_path=index or "",
-            progress=report,
-            should_stop=STOP.is_set,
-            **options,
-        )
+        with STOPS.job(_session(request)) as stop:
+            result = convert(
+                source,
+                output_path_for(source, voice, fmt),
+                voice,
+                progress=_reporter(progress),
+                should_stop=stop.is_set,
+                **options,
+            )
     except ConversionStopped:
         return None, None, "Stopped: the conversion was cancelled and nothing was written."
     except Exception as error:  # noqa: BLE001 - the page shows one line, the console the traceback
-        return None, None, _error_text(error)
+        return None, None, error_text(error)
     notes = "".join(f" Note: {note}." for note in result.notes)
     status = (
         f"Done: {result.path} ({result.duration:.1f} s at {result.sample_rate} Hz) in "
@@ -157,29 +201,29 @@ def convert_single(voice: str, index: str, upload: str | None, typed_path: str, 
     return str(result.path), str(result.path), status
 
 
-def convert_batch(voice: str, index: str, input_dir: str, output_dir: str, *values: Any, progress=None) -> str:
-    """Convert a folder -> a status text listing converted and failed files."""
+def convert_batch(
+    voice: str, input_dir: str, output_dir: str, *values: Any, request: gr.Request | None = None, progress=None
+) -> str:
+    """Convert a folder -> a status text listing converted and failed files (`values` as in `convert_single`)."""
     from rvc.infer import convert_folder
 
-    STOP.clear()
     if not voice:
         return "Error: choose a voice first (voices are listed from the logs folder; press Refresh)."
     if not (input_dir or "").strip() or not (output_dir or "").strip():
         return "Error: fill in both the input folder and the output folder."
     try:
-        options = collect_options(list(values))
-        report = (lambda fraction, text: progress(fraction, desc=text)) if progress is not None else None
-        result = convert_folder(
-            input_dir.strip(),
-            output_dir.strip(),
-            voice,
-            index_path=index or "",
-            progress=report,
-            should_stop=STOP.is_set,
-            **options,
-        )
+        options = _options_from(values)
+        with STOPS.job(_session(request)) as stop:
+            result = convert_folder(
+                input_dir.strip(),
+                output_dir.strip(),
+                voice,
+                progress=_reporter(progress),
+                should_stop=stop.is_set,
+                **options,
+            )
     except Exception as error:  # noqa: BLE001 - the page shows one line, the console the traceback
-        return _error_text(error)
+        return error_text(error)
     lines = [
         f"{len(result.converted)} converted, {len(result.failed)} failed" + (" (stopped)" if result.stopped else "")
     ]
@@ -188,10 +232,11 @@ def convert_batch(voice: str, index: str, input_dir: str, output_dir: str, *valu
     return "\n".join(lines)
 
 
-def request_stop() -> str:
-    """Ask the running conversion to stop at its next step."""
-    STOP.set()
-    return "Stopping after the current step..."
+def request_stop(request: gr.Request | None = None) -> str:
+    """Ask this session's running conversion to stop at its next step."""
+    if STOPS.stop(_session(request)):
+        return "Stopping after the current step..."
+    return "Nothing to stop: no conversion of yours is running."
 
 
 def describe_voice(voice: str) -> str:
@@ -213,7 +258,7 @@ def describe_voice(voice: str) -> str:
 
 def on_voice_change(voice: str):
     """Pair the index with the chosen voice and describe the voice."""
-    return gr.update(value=match_index(voice, index_choices()) or None), describe_voice(voice)
+    return gr.update(value=match_index(voice, index_paths()) or None), describe_voice(voice)
 
 
 def refresh_lists(voice: str, index: str):
@@ -231,145 +276,65 @@ def unload() -> tuple:
     return gr.update(value=None), gr.update(value=None), "Models unloaded."
 
 
-def _option_components() -> list[gr.components.Component]:
-    """The option controls, in `OPTION_NAMES` order followed by the effect controls (`effect_slots`)."""
-    with gr.Row():
-        pitch = gr.Slider(
-            -24,
-            24,
-            value=DEFAULTS.pitch,
-            step=1,
-            label="Pitch (semitones)",
-            info="+12 = one octave up (e.g. male to female), -12 = one octave down.",
-        )
-        f0_method = gr.Dropdown(
-            PITCH_METHODS,
-            value=DEFAULTS.f0_method,
-            label="Pitch method",
-            allow_custom_value=True,
-            info="rmvpe: best all-round; fcpe: fast; crepe: smooth; pm/harvest/dio: classic, CPU.",
-        )
-    with gr.Row():
-        index_rate = gr.Slider(
-            0,
-            1,
-            value=DEFAULTS.index_rate,
-            step=0.01,
-            label="Index rate",
-            info="Share of the voice's training features mixed in: more = closer timbre and accent.",
-        )
-        protect = gr.Slider(0, 0.5, value=DEFAULTS.protect, step=0.01, label="Protect consonants", info=PROTECT_INFO)
-        rms_mix_rate = gr.Slider(
-            0,
-            1,
-            value=DEFAULTS.rms_mix_rate,
-            step=0.01,
-            label="Volume envelope",
-            info="1 keeps the converted loudness curve; 0 copies the input's loudness curve.",
-        )
-    with gr.Accordion("More options", open=False):
-        with gr.Row():
-            filter_radius = gr.Slider(
-                0,
-                7,
-                value=DEFAULTS.filter_radius,
-                step=1,
-                label="Pitch median filter",
-                info="Median over 2·N+1 frames; removes pitch glitches. 0 = off.",
-            )
-            speaker_id = gr.Number(value=DEFAULTS.speaker_id, precision=0, minimum=0, label="Speaker ID")
-            embedder = gr.Dropdown(
-                list(prerequisites.EMBEDDERS),
-                value=DEFAULTS.embedder,
-                allow_custom_value=True,
-                label="Embedder",
-                info="Must match the one the voice was trained with; or a folder path.",
-            )
-        with gr.Row():
-            autotune = gr.Slider(
-                0,
-                1,
-                value=DEFAULTS.autotune,
-                step=0.05,
-                label="Autotune strength",
-                info="Pulls the pitch to the nearest semitone. 0 = off, 1 = hard snap (for singing).",
-            )
-            formant_shift = gr.Slider(
-                0.5,
-                2,
-                value=DEFAULTS.formant_shift,
-                step=0.05,
-                label="Formant shift",
-                info="Scales the input's formants before conversion. 1 = off; >1 brighter.",
-            )
-            clean_strength = gr.Slider(
-                0,
-                1,
-                value=DEFAULTS.clean_strength,
-                step=0.05,
-                label="Noise reduction",
-                info="Removes steady background noise from the output. 0 = off.",
-            )
-        with gr.Row():
-            split_audio = gr.Checkbox(
-                value=DEFAULTS.split_audio,
-                label="Split at silences",
-                info="Convert only the non-silent parts; silences stay silent.",
-            )
-            f0_file = gr.File(label="F0 file (optional)", file_types=[".txt", ".csv"], type="filepath")
-        with gr.Row():
-            output_format = gr.Radio(list(OUTPUT_FORMATS), value="wav", label="Output format")
-            output_sr = gr.Dropdown([VOICE_RATE, *map(str, OUTPUT_RATES)], value=VOICE_RATE, label="Output sample rate")
-            device = gr.Dropdown(
-                list(DEVICES),
-                value=DEFAULTS.device,
-                allow_custom_value=True,
-                label="Device",
-                info="auto = CUDA GPU when present.",
-            )
-            half = gr.Checkbox(value=DEFAULTS.half, label="Half precision (CUDA)")
-            seed = gr.Number(value=None, precision=0, label="Seed", info="Empty = random; a number repeats the result.")
-    effect_controls: dict[tuple[str, str | None], gr.components.Component] = {}
-    with gr.Accordion("Post effects", open=False):
+def _option_groups() -> dict[str, list[str]]:
+    """Options with a generated control (spec `ui`) per spec group, groups in order of first use.
+
+    The two the tab builds itself (`ui=False`): the index picker beside the voice, and the effects.
+    """
+    groups: dict[str, list[str]] = {}
+    for name in ui_option_names(ConversionOptions):
+        groups.setdefault(option_field(ConversionOptions, name).spec.group, []).append(name)
+    return groups
+
+
+def _control(name: str) -> gr.components.Component:
+    """The control of option `name`; half precision follows the saved precision, and the format is always named
+    (the tab names the output file, so "from the file's extension" has no meaning here)."""
+    if name == "half":
+        return option_control(ConversionOptions, name, value=half_by_default)
+    if name == "output_format":
+        spec = option_field(ConversionOptions, name).spec
+        return option_control(ConversionOptions, name, value="wav", choices=list(spec.choices))
+    return option_control(ConversionOptions, name)
+
+
+def _effect_controls() -> dict[str, gr.components.Component]:
+    """On/off box and parameter sliders of every post effect, keyed by `effect_key`."""
+    controls: dict[str, gr.components.Component] = {}
+    with gr.Accordion(option_field(ConversionOptions, EFFECTS_KEY).label, open=False):
         for name, (label, params) in EFFECTS.items():
             with gr.Row():
-                effect_controls[(name, None)] = gr.Checkbox(value=False, label=label, scale=1)
+                controls[effect_key(name)] = gr.Checkbox(value=False, label=label, scale=1)
                 for param in params:
-                    effect_controls[(name, param.name)] = gr.Slider(
+                    controls[effect_key(name, param.name)] = gr.Slider(
                         param.low, param.high, value=param.default, step=param.step, label=param.label, scale=2
                     )
-    ordered = [
-        pitch,
-        f0_method,
-        index_rate,
-        protect,
-        rms_mix_rate,
-        filter_radius,
-        speaker_id,
-        embedder,
-        autotune,
-        split_audio,
-        formant_shift,
-        clean_strength,
-        f0_file,
-        output_format,
-        output_sr,
-        device,
-        half,
-        seed,
-    ]
-    return ordered + [effect_controls[slot] for slot in effect_slots()]
+    return controls
 
 
-def build() -> None:
-    """Add the tab's components to the current `gr.Tab`."""
+def build_option_controls() -> dict[str, gr.components.Component]:
+    """Every option control below the pickers, keyed by field name (effect controls by `effect_key`)."""
+    controls: dict[str, gr.components.Component] = {}
+    for group, names in _option_groups().items():
+        with gr.Accordion(group.capitalize() or "Options", open=group in OPEN_GROUPS):
+            for start in range(0, len(names), PER_ROW):
+                with gr.Row():
+                    for name in names[start : start + PER_ROW]:
+                        controls[name] = _control(name)
+    controls.update(_effect_controls())
+    return controls
+
+
+def build() -> dict[str, gr.components.Component]:
+    """Add the tab's components to the current `gr.Tab`; return the option controls keyed as in `control_keys()`."""
     with gr.Row():
         voice = gr.Dropdown(voice_choices(), value=None, label="Voice", allow_custom_value=True, scale=3)
-        index = gr.Dropdown(index_choices(), value=None, label="Index", allow_custom_value=True, scale=3)
+        index = option_control(ConversionOptions, "index_path", choices=index_choices(), scale=3)
         refresh = gr.Button("Refresh", scale=1)
         unload_button = gr.Button("Unload", scale=1)
     voice_info = gr.Markdown()
-    options = _option_components()
+    controls = {"index_path": index, **build_option_controls()}
+    options = [controls[key] for key in control_keys()]
     with gr.Tab("Single"):
         with gr.Row():
             upload = gr.Audio(label="Input audio", type="filepath", sources=["upload", "microphone"])
@@ -390,18 +355,24 @@ def build() -> None:
             stop_batch = gr.Button("Stop", variant="stop")
         batch_status = gr.Textbox(label="Results", lines=8, interactive=False)
 
-    def run_single(*args, progress=gr.Progress()):  # noqa: B008 - gradio injects it
-        return convert_single(*args, progress=progress)
+    # Gradio injects the request and the progress tracker only into parameters before `*inputs`.
+    def run_single(request: gr.Request, progress=gr.Progress(), *inputs):  # noqa: B008 - gradio injects it
+        return convert_single(*inputs, request=request, progress=progress)
 
-    def run_batch(*args, progress=gr.Progress()):  # noqa: B008 - gradio injects it
-        return convert_batch(*args, progress=progress)
+    def run_batch(request: gr.Request, progress=gr.Progress(), *inputs):  # noqa: B008 - gradio injects it
+        return convert_batch(*inputs, request=request, progress=progress)
 
-    voice.change(on_voice_change, inputs=voice, outputs=[index, voice_info])
-    refresh.click(refresh_lists, inputs=[voice, index], outputs=[voice, index])
-    unload_button.click(unload, outputs=[voice, index, status])
+    def stop(request: gr.Request) -> str:
+        return request_stop(request)
+
+    private = {"api_visibility": "private"}
+    voice.change(on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
+    refresh.click(refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
+    unload_button.click(unload, outputs=[voice, index, status], **private)
     convert_button.click(
-        run_single, inputs=[voice, index, upload, typed_path, *options], outputs=[player, download, status]
+        run_single, inputs=[voice, upload, typed_path, *options], outputs=[player, download, status], **private
     )
-    batch_button.click(run_batch, inputs=[voice, index, input_dir, output_dir, *options], outputs=batch_status)
-    stop_single.click(request_stop, outputs=status, queue=False)
-    stop_batch.click(request_stop, outputs=batch_status, queue=False)
+    batch_button.click(run_batch, inputs=[voice, input_dir, output_dir, *options], outputs=batch_status, **private)
+    stop_single.click(stop, outputs=status, queue=False, **private)
+    stop_batch.click(stop, outputs=batch_status, queue=False, **private)
+    return controls

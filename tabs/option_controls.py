@@ -6,6 +6,7 @@ ranges, choices and help text come from the options dataclass and are never writ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -34,32 +35,44 @@ def _choices(item: OptionField) -> list[Any]:
 
 
 def option_control(cls: type, name: str, value: Any = None, **overrides: Any) -> gr.components.Component:
-    """The control for option `name` of `cls` showing `value` (its default when None); `overrides` go to Gradio."""
+    """The control for option `name` of `cls` showing `value` (its default when None); `overrides` go to Gradio.
+
+    `value` may be a function returning a field value: Gradio calls it at each page load (e.g. a saved setting).
+    `overrides` may replace the offered `choices` of a list control.
+    """
     item = option_field(cls, name)
     spec = item.spec
-    shown = _shown(item, item.default if value is None else value)
+
+    def initial(convert: Callable[[Any], Any] = lambda shown: shown) -> Any:
+        def show(raw: Any) -> Any:
+            return convert(_shown(item, item.default if raw is None else raw))
+
+        return (lambda: show(value())) if callable(value) else show(value)
+
     common: dict[str, Any] = {"label": item.label, "info": spec.help[:1].upper() + spec.help[1:] + "."}
     common.update(overrides)
     if spec.widget == "file":
         common.pop("info")
         return gr.File(type="filepath", file_types=[".txt", ".csv"], **common)
     if item.kind is bool:
-        return gr.Checkbox(value=bool(shown), **common)
+        return gr.Checkbox(value=initial(bool), **common)
     if spec.choices:
         few = len(spec.choices) <= _RADIO_MAX_CHOICES and not spec.custom
+        listed = {"choices": _choices(item), "value": initial(), **common}
         if spec.widget == "radio" or (few and spec.widget != "dropdown"):
-            return gr.Radio(_choices(item), value=shown, **common)
-        return gr.Dropdown(_choices(item), value=shown, allow_custom_value=spec.custom, **common)
+            return gr.Radio(**listed)
+        return gr.Dropdown(allow_custom_value=spec.custom, **listed)
     if spec.widget == "dropdown":
-        return gr.Dropdown([], value=shown or None, allow_custom_value=True, **common)
+        open_list = {"choices": [], "value": initial(lambda shown: shown or None), "allow_custom_value": True}
+        return gr.Dropdown(**{**open_list, **common})
     if item.kind in (int, float) and spec.step is not None and spec.widget != "number":
         low = spec.low if spec.ui_low is None else spec.ui_low
         high = spec.high if spec.ui_high is None else spec.ui_high
-        return gr.Slider(low, high, value=shown, step=spec.step, **common)
+        return gr.Slider(low, high, value=initial(), step=spec.step, **common)
     if item.kind in (int, float):
         limits = {key: bound for key, bound in (("minimum", spec.low), ("maximum", spec.high)) if bound is not None}
-        return gr.Number(value=shown, precision=0 if item.kind is int else None, **limits, **common)
-    return gr.Textbox(value="" if shown is None else str(shown), **common)
+        return gr.Number(value=initial(), precision=0 if item.kind is int else None, **limits, **common)
+    return gr.Textbox(value=initial(lambda shown: "" if shown is None else str(shown)), **common)
 
 
 def option_value(cls: type, name: str, raw: Any) -> Any:

@@ -11,6 +11,7 @@ from typing import Any
 from rvc.infer.options import ConversionOptions
 from rvc.option_spec import add_option_arguments, values_from_args
 
+
 def add_conversion_arguments(parser: argparse.ArgumentParser) -> None:
     """The voice file plus one flag per `ConversionOptions` field (shared by `infer` and `batch-infer`)."""
     parser.add_argument("-m", "--model", required=True, help="voice file (.pth)")

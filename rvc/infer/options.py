@@ -81,15 +81,15 @@ class ConversionOptions:
         0.0, help="noise reduction of the output (steady background noise): 0 = off, 1 = strongest",
         label="Noise reduction", flag="--clean", metavar="STRENGTH", group=_OUTPUT, low=0, high=1, step=0.05,
     )  # fmt: skip
-    effects: dict[str, dict[str, float]] = option(
+    effects: dict[str, dict[str, float]] = option(  # noqa: RUF009 - option() is dataclasses.field plus metadata
         factory=dict, help="post effect, repeatable, applied in order: reverb, pitch_shift, limiter, gain, "
         "distortion, chorus, bitcrush, clipping, compressor, delay (e.g. reverb:room_size=0.7)",
         label="Post effects", flag="--effect", metavar="NAME[:k=v,...]", group=_EFFECTS, repeat=True,
-        combine=_effects_from_texts,
+        combine=_effects_from_texts, ui=False,
     )  # fmt: skip
     index_path: str = option(
         "", help="faiss index trained with the voice", label="Index", flag="--index", group=_INDEX,
-        widget="dropdown",
+        widget="dropdown", ui=False,
     )  # fmt: skip
     embedder: str = option(
         "contentvec", help="content embedder the voice was trained with: a built-in name, a folder or a hubert .pt",
