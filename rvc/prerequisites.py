@@ -27,7 +27,7 @@ GROUPS = ("embedder", "predictor", "pretrained", "tts")
 PIPER_BASE_URL_ENV = "RVC_PIPER_BASE_URL"
 PIPER_DEFAULT_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
 PIPER_VOICES: dict[str, str] = {
-    "en_US-lessac-medium": "US English, female (the default Piper voice)",
+    "en_US-lessac-medium": "US English, female; the default Piper voice",
     "en_US-amy-medium": "US English, female",
     "en_GB-alan-medium": "British English, male",
     "de_DE-thorsten-medium": "German, male",

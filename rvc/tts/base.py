@@ -15,12 +15,17 @@ PITCH_RANGE = (-12.0, 12.0)  # semitones
 
 @dataclass(frozen=True)
 class TtsVoice:
-    """One voice of an engine: `name` is what `--tts-voice` takes, `label` what a list shows."""
+    """One voice of an engine: `name` is what `--tts-voice` takes, `description` says what it sounds like."""
 
     name: str
-    label: str
+    description: str
     language: str = ""
     gender: str = ""
+
+    @property
+    def label(self) -> str:
+        """Name and description, as a voice list shows them."""
+        return f"{self.name} — {self.description}"
 
 
 class TtsEngine(Protocol):
@@ -43,7 +48,7 @@ def check_rate(rate: float) -> int:
     low, high = RATE_RANGE
     if not low <= rate <= high:
         raise RVCError(f"TTS speed {rate}% is out of range: choose {low}..{high} (0 = the voice's normal speed)")
-    return int(round(rate))
+    return round(rate)
 
 
 def check_pitch(pitch: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -25,7 +26,8 @@ OFFLINE_HINT = "use an offline engine instead: espeak (built in, nothing to down
 
 def _offline_error(what: str, error: BaseException) -> RVCError:
     """One line: what failed, why, and which engines work without a network."""
-    reason = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+    text = re.sub(r" ssl:<[^>]*>", "", str(error))  # aiohttp puts an SSLContext repr in its message
+    reason = text.splitlines()[0][:160] if text else type(error).__name__
     return RVCError(f"edge-tts could not {what} ({reason}); it needs the internet: {OFFLINE_HINT}")
 
 
@@ -66,7 +68,7 @@ class EdgeEngine:
             (
                 TtsVoice(
                     entry["ShortName"],
-                    f"{entry['ShortName']} ({entry.get('Gender', '?')})",
+                    f"{entry.get('Locale', '?')}, {entry.get('Gender', '?').lower()}",
                     entry.get("Locale", ""),
                     entry.get("Gender", "").lower(),
                 )

@@ -59,7 +59,9 @@ class _Library:
             self.lib = ctypes.CDLL(espeakng_loader.get_library_path())
             data_path = espeakng_loader.get_data_path()
         except (OSError, RuntimeError) as error:
-            raise RVCError(f"cannot load eSpeak NG from espeakng-loader ({error}); reinstall it: ./run-install.sh") from error
+            raise RVCError(
+                f"cannot load eSpeak NG from espeakng-loader ({error}); reinstall it: ./run-install.sh"
+            ) from error
         self.lib.espeak_Initialize.restype = ctypes.c_int
         self.lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         self.lib.espeak_ListVoices.restype = ctypes.POINTER(ctypes.POINTER(_Voice))
@@ -106,6 +108,33 @@ def _languages(field) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=1)
+def _voice_table() -> dict[str, tuple[TtsVoice, str]]:
+    """Voice name -> (voice, identifier of its file); the name is the language code, or the identifier if shared."""
+    library = _library()
+    table: dict[str, tuple[TtsVoice, str]] = {}
+    with _LOCK:
+        listed = library.lib.espeak_ListVoices(None)
+        index = 0
+        while listed[index]:
+            voice = listed[index].contents
+            languages = _languages(voice.languages)
+            if languages:
+                identifier = voice.identifier.decode()
+                name = languages[0] if languages[0] not in table else identifier
+                title = voice.name.decode("utf-8", "replace")
+                table[name] = (TtsVoice(name, title, languages[0], _GENDERS.get(voice.gender, "")), identifier)
+            index += 1
+    return table
+
+
+def _identifier(voice: str) -> str:
+    """What `espeak_SetVoiceByName` takes for `voice`: its file identifier, keeping a `+variant` suffix."""
+    base, plus, variant = voice.partition("+")
+    entry = _voice_table().get(base)
+    return f"{entry[1] if entry else base}{plus}{variant}"
+
+
 class EspeakEngine:
     """eSpeak NG voices, named by language code (`en-us`, `de`, ...; a `+variant` suffix such as `en-us+f3` works too)."""
 
@@ -114,21 +143,7 @@ class EspeakEngine:
 
     def voices(self) -> list[TtsVoice]:
         """Every language voice the bundled data has, sorted by name."""
-        library = _library()
-        with _LOCK:
-            listed = library.lib.espeak_ListVoices(None)
-            found = []
-            index = 0
-            while listed[index]:
-                voice = listed[index].contents
-                languages = _languages(voice.languages)
-                if languages:
-                    title = voice.name.decode("utf-8", "replace")
-                    found.append(
-                        TtsVoice(languages[0], f"{title} [{languages[0]}]", languages[0], _GENDERS.get(voice.gender, ""))
-                    )
-                index += 1
-        return sorted(found, key=lambda voice: voice.name)
+        return sorted((voice for voice, _ in _voice_table().values()), key=lambda voice: voice.name)
 
     def synthesize(self, text: str, voice: str, rate: int = 0) -> tuple[np.ndarray, int]:
         """Speak `text` with the eSpeak voice `voice` (e.g. `en-us`) at `rate` percent speed change."""
@@ -136,8 +151,9 @@ class EspeakEngine:
         library = _library()
         words_per_minute = min(max(round(_NORMAL_WPM * (1 + rate / 100)), _MIN_WPM), _MAX_WPM)
         data = text.encode("utf-8") + b"\x00"
+        identifier = _identifier(voice).encode("utf-8")
         with _LOCK:
-            if library.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
+            if library.lib.espeak_SetVoiceByName(identifier) != 0:
                 raise RVCError(
                     f"unknown eSpeak voice {voice!r}: list them with `python -m rvc tts --engine espeak "
                     "--list-tts-voices` (e.g. en-us, en-gb, de, fr, es)"

@@ -76,8 +76,8 @@ class PiperEngine:
         listed = []
         for name in sorted(set(prerequisites.PIPER_VOICES) | present):
             about = prerequisites.PIPER_VOICES.get(name, "downloaded")
-            state = "" if name in present else ", downloads on first use"
-            listed.append(TtsVoice(name, f"{name} ({about}{state})", name.split("-")[0]))
+            state = "" if name in present else " (downloads on first use)"
+            listed.append(TtsVoice(name, f"{about}{state}", name.split("-")[0]))
         return listed
 
     def synthesize(self, text: str, voice: str, rate: int = 0) -> tuple[np.ndarray, int]:

@@ -33,8 +33,8 @@ def text_to_voice(
     *,
     engine: str,
     tts_voice: str,
-    rate: float = 0,
-    pitch: float = 0.0,
+    tts_rate: float = 0,
+    tts_pitch: float = 0.0,
     speech_output: str | Path | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
@@ -42,7 +42,8 @@ def text_to_voice(
 ) -> TtsConversionResult:
     """Speak `text` with `tts_voice` of `engine` into `speech_output`, then convert it with the RVC voice.
 
-    `options` are `ConversionOptions` fields, exactly as `rvc.infer.convert` takes them.
+    `tts_rate` (percent) and `tts_pitch` (semitones) change the TTS voice; `options` are `ConversionOptions`
+    fields, exactly as `rvc.infer.convert` takes them (its `pitch` transposes the conversion).
     """
     from rvc.infer import convert
 
@@ -53,8 +54,8 @@ def text_to_voice(
         speech_path,
         engine,
         tts_voice,
-        rate,
-        pitch,
+        tts_rate,
+        tts_pitch,
         progress=lambda fraction, note: report(fraction * TTS_SHARE, note),
     )
     conversion = convert(
