@@ -61,3 +61,26 @@ def test_speech_without_a_network_and_unknown_voices_are_clear_errors(monkeypatc
         engine.synthesize("Hello.", "en-US-AriaNeural", 20)
     with pytest.raises(RVCError, match="unknown edge-tts voice 'en-US-Nobody'"):
         engine.synthesize("Hello.", "en-US-Nobody")
+
+
+def test_the_mp3_edge_sends_is_decoded_to_speech(monkeypatch):
+    import numpy as np
+
+    from rvc.audio import save_audio
+
+    paths.edge_voices_cache().parent.mkdir(parents=True)
+    paths.edge_voices_cache().write_text(json.dumps(VOICES))
+    tone = 0.3 * np.sin(2 * np.pi * 200 * np.arange(24000) / 24000)
+
+    class Service:
+        def __init__(self, text, voice, rate):
+            self.request = (text, voice, rate)
+
+        async def save(self, target):
+            assert self.request == ("Hello.", "en-US-AriaNeural", "-10%")
+            save_audio(target, tone, 24000)  # edge-tts streams 24 kHz mono mp3
+
+    monkeypatch.setattr(edge_tts, "Communicate", Service)
+    audio, rate = get_engine("edge").synthesize("Hello.", "en-US-AriaNeural", -10)
+    assert rate == 24000 and abs(len(audio) - 24000) < 2400
+    assert 0.15 < np.sqrt(np.mean(audio**2)) < 0.25
