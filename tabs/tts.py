@@ -61,7 +61,7 @@ def speak_and_convert(
     `values` are the option controls' values in `inference.control_keys()` order.
     """
     from rvc.infer.pipeline import ConversionStopped
-    from rvc.tts.voice_conversion import default_speech_path, text_to_voice
+    from rvc.tts.voice_conversion import text_to_voice
 
     nothing = (None, None, None, None)
     if not voice:
@@ -81,7 +81,6 @@ def speak_and_convert(
                 tts_voice=tts_voice,
                 tts_rate=tts_rate,
                 tts_pitch=tts_pitch,
-                speech_output=default_speech_path(output).with_suffix(".wav"),
                 progress=report,
                 should_stop=stop.is_set,
                 **options,

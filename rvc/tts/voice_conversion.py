@@ -5,19 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rvc.tts.speech import Progress, speak_to_file
+
+if TYPE_CHECKING:
+    from rvc.infer.conversion import ConversionResult
 
 TTS_SHARE = 0.3  # of the progress bar; conversion takes the rest
 
 
 @dataclass
 class TtsConversionResult:
-    """The TTS speech file and the conversion of it (an `rvc.infer.ConversionResult`)."""
+    """The TTS speech file and the conversion of it."""
 
     speech_path: Path
-    conversion: Any
+    conversion: ConversionResult
 
 
 def default_speech_path(output: str | Path) -> Path:
