@@ -8,6 +8,8 @@ Layout under the weights folder:
     predictors/rmvpe.pt          RMVPE pitch network
     pretrained/<vocoder>/<file>  pretrained G/D for training
     downloads/<file>             voices being imported from a link (resumable; removed once imported)
+    tts/piper/<voice>/           Piper text-to-speech voices (<voice>.onnx + <voice>.onnx.json)
+    tts/edge/voices.json         cached list of the online edge-tts voices
 """
 
 from __future__ import annotations
@@ -48,6 +50,21 @@ def rmvpe_path() -> Path:
 def pretrained_dir() -> Path:
     """Folder of pretrained generator/discriminator checkpoints."""
     return weights_dir() / "pretrained"
+
+
+def tts_dir() -> Path:
+    """Folder of text-to-speech data (Piper voices, the edge-tts voice list)."""
+    return weights_dir() / "tts"
+
+
+def piper_voice_dir(name: str) -> Path:
+    """Folder of the Piper voice called `name` (holds `<name>.onnx` and `<name>.onnx.json`)."""
+    return tts_dir() / "piper" / name
+
+
+def edge_voices_cache() -> Path:
+    """Where the edge-tts voice list is kept after it was fetched once."""
+    return tts_dir() / "edge" / "voices.json"
 
 
 def logs_dir() -> Path:

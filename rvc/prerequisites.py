@@ -11,6 +11,7 @@ same layout. Local paths come from `rvc.paths`, computed at call time.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,21 @@ from rvc.errors import RVCError
 DEFAULT_BASE_URL = "https://huggingface.co/IAHispano/Applio/resolve/main/Resources"
 BASE_URL_ENV = "RVC_DOWNLOAD_BASE_URL"
 
-GROUPS = ("embedder", "predictor", "pretrained")
+GROUPS = ("embedder", "predictor", "pretrained", "tts")
+
+# Piper text-to-speech voices come from their own repository (`rhasspy/piper-voices`), fetched on first use.
+PIPER_BASE_URL_ENV = "RVC_PIPER_BASE_URL"
+PIPER_DEFAULT_BASE_URL = "https://huggingface.co/rhasspy/piper-voices/resolve/v1.0.0"
+PIPER_VOICES: dict[str, str] = {
+    "en_US-lessac-medium": "US English, female; the default Piper voice",
+    "en_US-amy-medium": "US English, female",
+    "en_GB-alan-medium": "British English, male",
+    "de_DE-thorsten-medium": "German, male",
+    "es_ES-davefx-medium": "Spanish, male",
+    "fr_FR-siwis-medium": "French, female",
+}
+DEFAULT_PIPER_VOICE = "en_US-lessac-medium"
+_PIPER_NAME = re.compile(r"([a-z]{2,3})_([A-Z]{2})-([A-Za-z0-9_]+)-(x_low|low|medium|high)")
 
 # Built-in embedder name -> folder name in the remote repository.
 EMBEDDERS: dict[str, str] = {
@@ -63,11 +78,13 @@ class Prerequisite:
     download_args: str
     size: int | None = None
     sha256: str | None = None
+    base_url_env: str = BASE_URL_ENV
+    default_base_url: str = DEFAULT_BASE_URL
 
     @property
     def url(self) -> str:
-        """Full remote URL (honours `RVC_DOWNLOAD_BASE_URL`)."""
-        base = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        """Full remote URL (honours the mirror variable `base_url_env`, e.g. `RVC_DOWNLOAD_BASE_URL`)."""
+        base = os.environ.get(self.base_url_env) or self.default_base_url
         return f"{base.rstrip('/')}/{self.remote_path}"
 
     @property
@@ -81,6 +98,8 @@ class Prerequisite:
                 if self.local_parts == ("rmvpe.pt",)
                 else paths.predictors_dir() / self.local_parts[0]
             )
+        if self.group == "tts":
+            return paths.tts_dir().joinpath(*self.local_parts)
         return paths.pretrained_dir().joinpath(*self.local_parts)
 
     @property
@@ -228,6 +247,36 @@ def no_pretrained_message(sample_rate: int | None, vocoder: str, version: str = 
     )
 
 
+def check_piper_voice_name(name: str) -> str:
+    """`name` if it has Piper's `<lang>_<REGION>-<speaker>-<quality>` form, else RVCError with an example."""
+    if not _PIPER_NAME.fullmatch(name or ""):
+        raise RVCError(
+            f"{name!r} is not a Piper voice name: use <language>_<REGION>-<speaker>-<quality>, e.g. "
+            f"{DEFAULT_PIPER_VOICE} (known: {', '.join(PIPER_VOICES)})"
+        )
+    return name
+
+
+def piper_voice_items(name: str) -> list[Prerequisite]:
+    """The model (`.onnx`) and config (`.onnx.json`) of the Piper voice `name` from rhasspy/piper-voices."""
+    language, region, speaker, quality = _PIPER_NAME.fullmatch(check_piper_voice_name(name)).groups()
+    folder = f"{language}/{language}_{region}/{speaker}/{quality}"
+    about = PIPER_VOICES.get(name, f"{language}_{region}, {speaker}, {quality} quality")
+    return [
+        Prerequisite(
+            name=f"piper/{name}/{filename}",
+            group="tts",
+            remote_path=f"{folder}/{filename}",
+            local_parts=("piper", name, filename),
+            description=f"Piper TTS voice {name}: {about} ({'model' if filename.endswith('onnx') else 'config'})",
+            download_args=f"--piper-voice {name}",
+            base_url_env=PIPER_BASE_URL_ENV,
+            default_base_url=PIPER_DEFAULT_BASE_URL,
+        )
+        for filename in (f"{name}.onnx", f"{name}.onnx.json")
+    ]
+
+
 def essential_items() -> list[Prerequisite]:
     """What a fresh install needs: ContentVec, RMVPE and the HiFi-GAN v2 pitch pretrained at 32/40/48k."""
     items = embedder_items(DEFAULT_EMBEDDER) + rmvpe_items()
@@ -245,6 +294,8 @@ def catalogue() -> list[Prerequisite]:
     for (vocoder, version, use_f0), (_folder, rates) in _PUBLIC_PRETRAINED.items():
         for sample_rate in rates:
             items += [item for item in pretrained_items(sample_rate, vocoder, version, use_f0) if item.name not in seen]
+    for name in PIPER_VOICES:
+        items += piper_voice_items(name)
     return items
 
 

@@ -93,6 +93,41 @@ def prerequisite_lines() -> tuple[list[str], int, int]:
     return lines, sum(status.present for status in statuses), len(statuses)
 
 
+def tts_lines() -> list[str]:
+    """Each text-to-speech engine: whether it can speak now, and what to do if not."""
+    from pathlib import Path
+
+    from rvc.prerequisites import DEFAULT_PIPER_VOICE, PIPER_VOICES
+    from rvc.tts.piper import downloaded_voices
+
+    try:
+        import espeakng_loader
+
+        ready = Path(espeakng_loader.get_library_path()).is_file()
+    except (ImportError, RuntimeError):
+        ready = False
+    lines = [
+        "  espeak    "
+        + (
+            "ready (library and data from espeakng-loader, offline)"
+            if ready
+            else "NOT AVAILABLE (fix: run ./run-install.sh)"
+        )
+    ]
+    present = downloaded_voices()
+    lines.append(
+        f"  piper     {len(present)} voice(s) downloaded{': ' + ', '.join(present) if present else ''}; "
+        f"{len(set(PIPER_VOICES) - set(present))} catalogued voice(s) download on first use "
+        f"(or: python -m rvc download --piper-voice {DEFAULT_PIPER_VOICE})"
+    )
+    cache = paths.edge_voices_cache()
+    lines.append(
+        "  edge      online; "
+        + (f"voice list cached at {cache}" if cache.is_file() else "voice list not fetched yet (needs the internet)")
+    )
+    return lines
+
+
 def settings_lines() -> list[str]:
     """Where settings and converted audio live, and whether the settings file is readable."""
     try:
@@ -124,6 +159,9 @@ def report() -> str:
         "",
         "packages",
         *package_lines(),
+        "",
+        "text to speech",
+        *tts_lines(),
         "",
         "prerequisite weights",
     ]

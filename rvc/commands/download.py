@@ -21,13 +21,17 @@ what goes where (weights folder: {weights}, set RVC_WEIGHTS_DIR to move it):
   pretrained/<vocoder folder>/<f0>G<rate>k.pth + <f0>D<rate>k.pth
       pretrained generator/discriminator pairs for training, e.g. pretrained/hifi-gan/f0G40k.pth;
       folders: hifi-gan (v2), hifi-gan-v1 (v1), refinegan; "f0" marks pitch-guided models
+  tts/piper/<voice>/<voice>.onnx + <voice>.onnx.json
+      Piper text-to-speech voices (fetched on first use by `rvc tts --engine piper` too), e.g.
+      {prerequisites.DEFAULT_PIPER_VOICE}; any voice of rhasspy/piper-voices works by name
 
 public pretrained models exist for HiFi-GAN v2 and v1 (with and without pitch) at 32/40/48 kHz and
 for RefineGAN at 32 kHz; every other combination (44.1 kHz, MRF HiFi-GAN, other RefineGAN rates)
 trains from scratch.
 
 files come from {prerequisites.DEFAULT_BASE_URL}
-(set {prerequisites.BASE_URL_ENV} to use a mirror with the same layout). A download resumes where it
+(set {prerequisites.BASE_URL_ENV} to use a mirror with the same layout); Piper voices from
+{prerequisites.PIPER_DEFAULT_BASE_URL} ({prerequisites.PIPER_BASE_URL_ENV} for a mirror). A download resumes where it
 stopped when run again, is checked before it is moved into place, and leaves no half-written file.
 To install a file by hand, save it at the path shown by --list.
 
@@ -35,6 +39,7 @@ examples:
   python -m rvc download              (same as --all)
   python -m rvc download --embedder spin-v2
   python -m rvc download --pretrained --sample-rate 40000 --vocoder hifi-gan
+  python -m rvc download --piper-voice en_US-lessac-medium
   python -m rvc download --list"""
 
 
@@ -73,6 +78,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--version", default="v2", choices=("v2", "v1"), help="with --pretrained: model version")
     parser.add_argument("--no-f0", action="store_true", help="with --pretrained: the models without pitch guidance")
+    parser.add_argument(
+        "--piper-voice",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"a Piper text-to-speech voice (repeatable), e.g. {prerequisites.DEFAULT_PIPER_VOICE}; "
+        f"catalogued: {', '.join(prerequisites.PIPER_VOICES)}",
+    )
     parser.add_argument("--list", action="store_true", help="show every known file, whether present, and its path")
 
 
@@ -85,6 +98,8 @@ def _selected(args: argparse.Namespace) -> list[prerequisites.Prerequisite]:
         items += prerequisites.embedder_items(name)
     if args.rmvpe:
         items += prerequisites.rmvpe_items()
+    for name in args.piper_voice:
+        items += prerequisites.piper_voice_items(name)
     if args.pretrained:
         vocoder = prerequisites.normalize_vocoder(args.vocoder)
         use_f0 = not args.no_f0

@@ -12,9 +12,9 @@ from rvc.infer.options import ConversionOptions
 from rvc.option_spec import add_option_arguments, values_from_args
 
 
-def add_conversion_arguments(parser: argparse.ArgumentParser) -> None:
-    """The voice file plus one flag per `ConversionOptions` field (shared by `infer` and `batch-infer`)."""
-    parser.add_argument("-m", "--model", required=True, help="voice file (.pth)")
+def add_conversion_arguments(parser: argparse.ArgumentParser, model_required: bool = True) -> None:
+    """The voice file plus one flag per `ConversionOptions` field (shared by `infer`, `batch-infer` and `tts`)."""
+    parser.add_argument("-m", "--model", required=model_required, help="voice file (.pth)")
     add_option_arguments(parser, ConversionOptions)
 
 
