@@ -10,6 +10,17 @@ export RVC_VENV="${RVC_VENV:-$ROOT/.venv}"
 
 bash "$ROOT/run-install.sh" --dev
 
+# The browser tests drive Debian's chromium; without it they skip and say why.
+if ! command -v chromium >/dev/null 2>&1; then
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "[run-tests] installing chromium for the browser tests"
+        { DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+            || echo "[run-tests] warning: apt-get could not install chromium; the browser tests will be skipped"
+    else
+        echo "[run-tests] chromium is not installed (apt-get install chromium): the browser tests will be skipped"
+    fi
+fi
+
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/rvc-studio"
 export NUMBA_CACHE_DIR="${NUMBA_CACHE_DIR:-$cache/numba}"
 export MPLCONFIGDIR="${MPLCONFIGDIR:-$cache/matplotlib}"
