@@ -47,10 +47,11 @@ def check_dataset_folder(folder: str, progress=None) -> tuple[str, str | None]:
 def build_dataset_check(dataset: gr.Textbox) -> None:
     """A "Check dataset" button under `dataset` with its report box and pitch histogram."""
     button = gr.Button("Check dataset", variant="secondary")
-    result = gr.Code(label="Dataset check", language=None, interactive=False, lines=14, max_lines=40)
-    histogram = gr.Image(label="Pitch histogram", type="filepath", interactive=False, height=260)
+    result = gr.Code(label="Dataset check", language=None, interactive=False, lines=14, max_lines=40, visible=False)
+    histogram = gr.Image(label="Pitch histogram", type="filepath", interactive=False, height=260, visible=False)
 
     def run(folder: str, progress=gr.Progress()):  # noqa: B008 - gradio injects it
-        return check_dataset_folder(folder, progress)
+        text, image = check_dataset_folder(folder, progress)
+        return gr.Code(value=text, visible=True), gr.Image(value=image, visible=image is not None)
 
     button.click(run, inputs=[dataset], outputs=[result, histogram])
