@@ -20,9 +20,13 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """A headless chromium; skips the test when chromium or playwright is not installed."""
+    """A headless chromium; skips the test when chromium or playwright is not installed.
+
+    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
+    open, which would break `asyncio.run` in every test collected after the browser tests.
+    """
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("browser test skipped: Debian's chromium is not installed (apt-get install chromium)")
