@@ -185,3 +185,24 @@ def test_two_process_ddp_on_cpu_trains_an_epoch(env):
     assert progress.status == "finished" and progress.step == 1
     assert read_checkpoint(layout.root / "G_2333333.pth")["iteration"] == 1
     assert load_voice(layout.root / "ddp_1e_1s.pth").sample_rate == 32000
+
+
+def test_diverging_training_fails_with_a_message_and_exports_no_voice(env, monkeypatch):
+    import torch
+
+    from rvc.errors import RVCError
+    from rvc.train.divergence import MAX_NON_FINITE_STEPS
+    from rvc.train.trainer import train
+
+    assert MAX_NON_FINITE_STEPS == 3  # two steps per epoch: the run must stop in epoch 2, before any save
+    monkeypatch.setattr("rvc.train.losses.kl_loss", lambda *args, **kwargs: torch.tensor(float("nan")))
+    name = "diverge"
+    layout = _prepare(env, name, 40000, clips=2)
+    options = TrainOptions(
+        name=name, sample_rate=40000, epochs=3, batch_size=1, save_every=3, pretrained=False, holdout=0
+    )
+    with pytest.raises(RVCError, match=r"diverged: the generator \(G\) total loss, generator \(G\) KL loss .* step 3"):
+        train(options)
+    progress = read_progress_file(layout.progress)
+    assert progress.status == "failed" and "diverged" in progress.message and progress.epoch == 2
+    assert list(layout.root.glob("*.pth")) == []
