@@ -6,6 +6,7 @@ Real model sizes with a tiny dataset (one or two 3 s slices, batch 1), so each s
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
@@ -67,7 +68,7 @@ def _scalar_tags(eval_dir: Path) -> set[str]:
     ("vocoder", "sample_rate"),
     [("HiFi-GAN", 40000), ("MRF HiFi-GAN", 40000), ("RefineGAN", 40000), ("HiFi-GAN", 44100)],
 )
-def test_train_index_and_convert(env, tmp_path, vocoder, sample_rate):
+def test_train_index_and_convert(env, tmp_path, capsys, vocoder, sample_rate):
     from rvc.infer import convert
     from rvc.train.trainer import train
 
@@ -87,6 +88,12 @@ def test_train_index_and_convert(env, tmp_path, vocoder, sample_rate):
     )
     train(options)
 
+    log = capsys.readouterr().out
+    assert "update skipped" not in log  # from scratch with the defaults every update is taken (issue 10)
+    step_lines = re.findall(r"^step \d+: average of last 1 steps: (.*)$", log, flags=re.MULTILINE)
+    step_losses = [float(value) for line in step_lines for value in re.findall(r"=(\S+?)(?:,|$)", line)]
+    assert len(step_lines) == 2 and len(step_losses) == 2 * 6, log
+    assert all(math.isfinite(value) for value in step_losses), log
     assert sorted(p.name for p in layout.root.glob("[GD]_*.pth")) == ["D_1.pth", "D_2.pth", "G_1.pth", "G_2.pth"]
     checkpoint = read_checkpoint(layout.root / "G_2.pth")
     assert checkpoint["iteration"] == 2 and checkpoint["step"] == 2
