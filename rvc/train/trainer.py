@@ -24,6 +24,7 @@ import torch.distributed as dist
 
 from rvc.configs import segment_frames
 from rvc.errors import RVCError
+from rvc.train.divergence import OTHER_PROCESS, DivergenceGuard
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from rvc.train.progress import FAILED, FINISHED, TRAINING, EpochRecord, TrainingProgress, read_progress, write_progress
@@ -413,6 +414,23 @@ class Trainer:
             ),
         )
 
+    def _check_divergence(self, losses: dict[str, float], epoch: int, history: list[EpochRecord]) -> None:
+        """Count this step's non-finite losses/norms (agreed across processes); stop the run once it has diverged."""
+        bad = self.guard.bad(losses)
+        if self.world_size > 1:
+            flag = torch.tensor([float(bool(bad))], device=self.device)
+            dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+            if flag.item() and not bad:
+                bad = [OTHER_PROCESS]
+        try:
+            self.guard.update(bad, self.step)
+        except RVCError as error:
+            self.log(f"error: {error}")
+            self._write_progress(FAILED, epoch, losses, None, None, history, str(error))
+            if self.writer is not None:
+                self.writer.close()
+            raise
+
     def _log_images_and_audio(self, save_epoch: bool) -> None:
         """Mel images of the last batch's real and generated slice; at save epochs a held-out audio sample."""
         wave, y_hat = self._last
@@ -441,6 +459,8 @@ class Trainer:
         if previous is not None:
             history = [record for record in previous.history if record.epoch < self.start_epoch]
         window = WindowAverage(o.running_loss_window)
+        # With a loss scaler an overflowing gradient norm is routine (the scaler skips the step and lowers the scale).
+        self.guard = DivergenceGuard(losses_only=self.precision.scaler)
         averaged = None
         if self.start_epoch > o.epochs:
             self.log(f"{o.name} already trained for {o.epochs} epochs; raise the epoch count to continue")
@@ -460,6 +480,7 @@ class Trainer:
             epoch_mean = EpochMean()
             for batch in self.loader:
                 losses = self.train_step(batch)
+                self._check_divergence(losses, epoch, history)
                 epoch_mean.add(losses)
                 window_means = window.add(losses)
                 if window_means is not None and self.is_main:

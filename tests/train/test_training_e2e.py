@@ -6,6 +6,7 @@ Real model sizes with a tiny dataset (one or two 3 s slices, batch 1), so each s
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from pathlib import Path
@@ -67,7 +68,7 @@ def _scalar_tags(eval_dir: Path) -> set[str]:
     ("vocoder", "sample_rate"),
     [("HiFi-GAN", 40000), ("MRF HiFi-GAN", 40000), ("RefineGAN", 40000), ("HiFi-GAN", 44100)],
 )
-def test_train_index_and_convert(env, tmp_path, vocoder, sample_rate):
+def test_train_index_and_convert(env, tmp_path, capsys, vocoder, sample_rate):
     from rvc.infer import convert
     from rvc.train.trainer import train
 
@@ -87,6 +88,12 @@ def test_train_index_and_convert(env, tmp_path, vocoder, sample_rate):
     )
     train(options)
 
+    log = capsys.readouterr().out
+    assert "update skipped" not in log  # from scratch with the defaults every update is taken (issue 10)
+    step_lines = re.findall(r"^step \d+: average of last 1 steps: (.*)$", log, flags=re.MULTILINE)
+    step_losses = [float(value) for line in step_lines for value in re.findall(r"=(\S+?)(?:,|$)", line)]
+    assert len(step_lines) == 2 and len(step_losses) == 2 * 6, log
+    assert all(math.isfinite(value) for value in step_losses), log
     assert sorted(p.name for p in layout.root.glob("[GD]_*.pth")) == ["D_1.pth", "D_2.pth", "G_1.pth", "G_2.pth"]
     checkpoint = read_checkpoint(layout.root / "G_2.pth")
     assert checkpoint["iteration"] == 2 and checkpoint["step"] == 2
@@ -185,3 +192,24 @@ def test_two_process_ddp_on_cpu_trains_an_epoch(env):
     assert progress.status == "finished" and progress.step == 1
     assert read_checkpoint(layout.root / "G_2333333.pth")["iteration"] == 1
     assert load_voice(layout.root / "ddp_1e_1s.pth").sample_rate == 32000
+
+
+def test_diverging_training_fails_with_a_message_and_exports_no_voice(env, monkeypatch):
+    import torch
+
+    from rvc.errors import RVCError
+    from rvc.train.divergence import MAX_NON_FINITE_STEPS
+    from rvc.train.trainer import train
+
+    assert MAX_NON_FINITE_STEPS == 3  # two steps per epoch: the run must stop in epoch 2, before any save
+    monkeypatch.setattr("rvc.train.losses.kl_loss", lambda *args, **kwargs: torch.tensor(float("nan")))
+    name = "diverge"
+    layout = _prepare(env, name, 40000, clips=2)
+    options = TrainOptions(
+        name=name, sample_rate=40000, epochs=3, batch_size=1, save_every=3, pretrained=False, holdout=0
+    )
+    with pytest.raises(RVCError, match=r"diverged: the generator \(G\) total loss, generator \(G\) KL loss .* step 3"):
+        train(options)
+    progress = read_progress_file(layout.progress)
+    assert progress.status == "failed" and "diverged" in progress.message and progress.epoch == 2
+    assert list(layout.root.glob("*.pth")) == []
