@@ -76,7 +76,7 @@ class SessionStops:
 STOPS = SessionStops()
 
 
-def _session(request: gr.Request | None) -> str:
+def session_of(request: gr.Request | None) -> str:
     """The browser session of a call ("" for direct calls outside Gradio)."""
     return getattr(request, "session_hash", None) or ""
 
@@ -181,7 +181,7 @@ def convert_single(
     try:
         options = _options_from(values)
         fmt = options["output_format"] or "wav"
-        with STOPS.job(_session(request)) as stop:
+        with STOPS.job(session_of(request)) as stop:
             result = convert(
                 source,
                 output_path_for(source, voice, fmt),
@@ -214,7 +214,7 @@ def convert_batch(
         return "Error: fill in both the input folder and the output folder."
     try:
         options = _options_from(values)
-        with STOPS.job(_session(request)) as stop:
+        with STOPS.job(session_of(request)) as stop:
             result = convert_folder(
                 input_dir.strip(),
                 output_dir.strip(),
@@ -235,7 +235,7 @@ def convert_batch(
 
 def request_stop(request: gr.Request | None = None) -> str:
     """Ask this session's running conversion to stop at its next step."""
-    if STOPS.stop(_session(request)):
+    if STOPS.stop(session_of(request)):
         return "Stopping after the current step..."
     return "Nothing to stop: no conversion of yours is running."
 

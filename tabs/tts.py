@@ -72,7 +72,7 @@ def speak_and_convert(
         options = inference.collect_options(dict(zip(inference.control_keys(), values, strict=True)))
         output = inference.output_path_for(f"tts_{engine}", voice, options["output_format"] or "wav")
         report = (lambda fraction, note: progress(fraction, desc=note)) if progress is not None else None
-        with inference.STOPS.job(getattr(request, "session_hash", None) or "") as stop:
+        with inference.STOPS.job(inference.session_of(request)) as stop:
             result = text_to_voice(
                 text_of(text, text_file),
                 output,
