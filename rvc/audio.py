@@ -104,6 +104,19 @@ def save_audio(path: str | Path, audio: np.ndarray, sample_rate: int, subtype: s
     return path
 
 
+def open_wav_stream(path: str | Path, sample_rate: int) -> sf.SoundFile:
+    """A mono 16-bit wav file open for writing audio as it comes (a live recording); the caller closes it.
+
+    Not atomic: a recording is useful up to the last block written even when the app dies.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return sf.SoundFile(path, mode="w", samplerate=sample_rate, channels=1, subtype="PCM_16", format="WAV")
+    except (OSError, RuntimeError) as error:  # soundfile reports an unwritable path as RuntimeError
+        raise RVCError(f"cannot write the recording {path}: {error}; choose another output folder") from None
+
+
 def to_mono(audio: np.ndarray) -> np.ndarray:
     """Average `[N, C]` channels to float32 `[N]`; `[N]` passes through."""
     if audio.ndim == 1:
