@@ -48,16 +48,17 @@ def saved_settings() -> Settings:
 
 
 def build_app(theme: str) -> gr.Blocks:
-    """The whole page: title, prerequisites banner, the seven tabs and the `/convert` endpoints for scripts."""
+    """The whole page: title, prerequisites banner, the eight tabs and the `/convert` endpoints for scripts."""
     import gradio as gr
 
-    from tabs import banner, conversion_api, download, inference, train, tts, utilities, voice_blender
+    from tabs import banner, conversion_api, download, inference, realtime, train, tts, utilities, voice_blender
     from tabs import settings as settings_tab
 
     tabs = (
         ("Inference", inference.build),
         ("Train", train.build),
         ("TTS", tts.build),
+        ("Realtime", realtime.build),
         ("Voice Blender", voice_blender.build),
         ("Utilities", utilities.build),
         ("Download", download.build),
@@ -94,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     import gradio as gr
 
     from rvc.settings import resolve_output_dir
+    from tabs import realtime_server
 
     settings = saved_settings()
     demo = build_app(settings.theme)
@@ -105,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
             inbrowser=not args.no_browser,
             theme=getattr(gr.themes, settings.theme)(),
             allowed_paths=[str(resolve_output_dir(settings))],
+            app_kwargs={"routes": realtime_server.routes()},  # the Realtime tab's browser microphone
         )
     except OSError as error:
         print(

@@ -1,4 +1,4 @@
-"""The web app: options, fast `--help`, and a real server answering with the seven tabs on 127.0.0.1."""
+"""The web app: options, fast `--help`, and a real server answering with the eight tabs on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 
 from tests.app_server import ROOT, app_env, get, running_app
 
-TAB_NAMES = ["Inference", "Train", "TTS", "Voice Blender", "Utilities", "Download", "Settings"]
+TAB_NAMES = ["Inference", "Train", "TTS", "Realtime", "Voice Blender", "Utilities", "Download", "Settings"]
 
 
 def run_in_root(args: list[str], env: dict[str, str] | None = None, timeout: int = 60) -> subprocess.CompletedProcess:
@@ -86,7 +86,7 @@ def test_unusable_settings_start_the_app_with_defaults_and_a_warning(capsys):
     assert "warning: unknown theme 'Plaid'" in capsys.readouterr().err
 
 
-def test_page_answers_with_all_seven_tabs(server):
+def test_page_answers_with_all_eight_tabs(server):
     status, html = get(f"http://127.0.0.1:{server}/")
     assert status == 200
     for name in TAB_NAMES:

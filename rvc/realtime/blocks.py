@@ -19,6 +19,9 @@ INPUT_DEPTH = 2
 """Whole input blocks that may wait for the converter; a third drops the oldest (the speaker is not delayed)."""
 PLAY_DEPTH = 3
 """Converted blocks that may wait to be played before the oldest is dropped."""
+SILENT_DB = -90.0
+"""Input level (dBFS RMS) shown for digital silence; below `NO_SIGNAL_DB` the readout says the input is silent."""
+NO_SIGNAL_DB = -70.0
 
 
 class BlockConverter(Protocol):
@@ -141,7 +144,14 @@ class StreamMeter:
         self._compute_max = 0.0
         self._compute_last = 0.0
         self._delay: float | None = None
+        self._input_db = SILENT_DB
         self._lock = threading.Lock()
+
+    def heard(self, block: np.ndarray) -> None:
+        """Note the level of the input block about to be converted."""
+        power = float(np.mean(np.square(block, dtype=np.float64))) if len(block) else 0.0
+        with self._lock:
+            self._input_db = max(SILENT_DB, 10 * np.log10(power)) if power > 0 else SILENT_DB
 
     def computed(self, seconds: float) -> None:
         """One block was converted in `seconds`."""
@@ -190,11 +200,13 @@ class StreamMeter:
                 "dropped": dropped,
                 "underruns": underruns,
                 "xruns": self.xruns,
+                "input_db": self._input_db,
             }
 
 
 def convert_timed(converter: BlockConverter, meter: StreamMeter, block: np.ndarray) -> np.ndarray:
     """`converter.process(block)` with its wall time added to `meter`."""
+    meter.heard(block)
     start = time.perf_counter()
     out = converter.process(block)
     meter.computed(time.perf_counter() - start)
@@ -202,12 +214,15 @@ def convert_timed(converter: BlockConverter, meter: StreamMeter, block: np.ndarr
 
 
 def readout_text(readout: dict) -> str:
-    """One line for people: latency, compute per block, load and the event counts."""
+    """One line for people: latency, compute per block, load, the event counts and a silent input."""
     latency = readout.get("latency")
     shown = "measuring" if latency is None else f"{latency * 1000:.0f} ms"
+    silent = readout["blocks"] and readout["input_db"] < NO_SIGNAL_DB
+    warning = " | no input signal: check the microphone, its mute switch and the input device" if silent else ""
     return (
         f"latency {shown} (algorithmic {readout['algorithmic'] * 1000:.0f} ms) | compute "
         f"{readout['compute_mean'] * 1000:.0f} ms/block mean, {readout['compute_max'] * 1000:.0f} max "
         f"({readout['load']:.0%} of the {readout['block'] * 1000:.0f} ms block) | blocks {readout['blocks']}, "
         f"dropped {readout['dropped']}, underruns {readout['underruns']}, device xruns {readout['xruns']}"
+        f" | input {readout['input_db']:.0f} dB{warning}"
     )

@@ -103,6 +103,26 @@ def check_rate(backend: Any, device: dict, kind: str, rate: int) -> None:
         ) from None
 
 
+def resolve_devices(
+    rate: int, input_device: int | None, output_device: int | None, monitor_device: int | None, backend: Any = None
+) -> tuple[dict, dict, dict | None]:
+    """(input, output, monitor or None) device records, checked to exist, to have the channels and to take `rate`.
+
+    None for the input or output means the system default. Raises RVCError naming the problem and the choices.
+    """
+    backend = backend or load_backend()
+    devices = list_devices(backend)
+    source = pick_device(devices, _default_index(backend, "input") if input_device is None else input_device, "input")
+    target = pick_device(
+        devices, _default_index(backend, "output") if output_device is None else output_device, "output"
+    )
+    monitor = None if monitor_device is None else pick_device(devices, monitor_device, "output")
+    check_rate(backend, source, "input", rate)
+    for device in filter(None, (target, monitor)):
+        check_rate(backend, device, "output", rate)
+    return source, target, monitor
+
+
 class DevicePump:
     """The audio callbacks and the conversion worker of one device stream.
 
@@ -194,17 +214,8 @@ def run_devices(
     that failed (after the streams are closed).
     """
     backend = backend or load_backend()
-    devices = list_devices(backend)
     rate = int(engine.rate)
-    source = pick_device(devices, _default_index(backend, "input") if input_device is None else input_device, "input")
-    target = pick_device(
-        devices, _default_index(backend, "output") if output_device is None else output_device, "output"
-    )
-    monitor = None if monitor_device is None else pick_device(devices, monitor_device, "output")
-    check_rate(backend, source, "input", rate)
-    for device in filter(None, (target, monitor)):
-        check_rate(backend, device, "output", rate)
-
+    source, target, monitor = resolve_devices(rate, input_device, output_device, monitor_device, backend)
     pump = DevicePump(engine, monitor=monitor is not None)
     halt = threading.Event()
     worker = threading.Thread(target=pump.work, args=(halt,), name="rvc-realtime-convert", daemon=True)

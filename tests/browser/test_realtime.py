@@ -1,0 +1,131 @@
+"""The Realtime tab in chromium with a fake microphone: the page streams it to the server and plays converted audio.
+
+The converter is a fake (a 1 kHz tone whatever comes in, so the audio heard is provably the converted one),
+put in place of `rvc.realtime.engine_loader.open_engine`; the stream settings come from a small stand-in for
+`StreamSettings`, so the generated controls reach the engine as they will with the real one.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from rvc.realtime import engine_loader
+from rvc.testing.synthetic_speech import write_wav
+from tests.app_server import free_port
+from tests.browser.conftest import CHROMIUM_FLAGS
+from tests.realtime.fake_audio import FakeStreamSettings
+
+TONE_HZ = 1000.0
+MIC_HZ = 440.0
+
+
+class ToneConverter:
+    """A converter that answers every block with a continuous 1 kHz tone and notes the level it was given."""
+
+    def __init__(self, voice: str, options: dict, settings: dict, rate: int) -> None:
+        self.voice, self.options, self.settings, self.rate = voice, options, settings, rate
+        self.block_samples = round(settings["block"] * rate)
+        self.latency = settings["block"] + 0.05
+        self.position = 0
+        self.input_rms: list[float] = []
+
+    def process(self, block: np.ndarray) -> np.ndarray:
+        self.input_rms.append(float(np.sqrt(np.mean(block**2))))
+        t = (self.position + np.arange(self.block_samples)) / self.rate
+        self.position += self.block_samples
+        return (0.3 * np.sin(2 * np.pi * TONE_HZ * t)).astype(np.float32)
+
+
+@pytest.fixture
+def realtime_app(monkeypatch):
+    """The whole app served in this process with the fake converter; yields (url, opened converters)."""
+    import app
+    from tabs import realtime_server
+
+    opened: list[ToneConverter] = []
+
+    def open_engine(voice, options, settings, rate):
+        opened.append(ToneConverter(voice, options, settings, rate))
+        return opened[-1]
+
+    monkeypatch.setattr(engine_loader, "stream_settings_class", lambda: FakeStreamSettings)
+    monkeypatch.setattr(engine_loader, "open_engine", open_engine)
+    demo = app.build_app("Soft")
+    port = free_port()
+    demo.queue().launch(
+        prevent_thread_lock=True, server_port=port, quiet=True, app_kwargs={"routes": realtime_server.routes()}
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", opened
+    finally:
+        demo.close()
+
+
+@pytest.fixture
+def mic_page(tmp_path):
+    """A chromium page whose microphone plays a 440 Hz tone from a wav file."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("browser test skipped: Debian's chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="browser test skipped: playwright is not installed")
+    rate = 48000
+    t = np.arange(4 * rate) / rate
+    wav = write_wav(tmp_path / "mic.wav", (0.5 * np.sin(2 * np.pi * MIC_HZ * t)).astype(np.float32), rate)
+    flags = [
+        *CHROMIUM_FLAGS,
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        f"--use-file-for-fake-audio-capture={wav}",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=flags)
+        try:
+            yield browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        finally:
+            browser.close()
+
+
+def dominant_hz(samples: np.ndarray, rate: int) -> float:
+    """The frequency of the strongest spectrum bin."""
+    spectrum = np.abs(np.fft.rfft(samples * np.hanning(len(samples))))
+    return float(np.fft.rfftfreq(len(samples), 1 / rate)[np.argmax(spectrum)])
+
+
+def test_the_page_microphone_is_converted_and_played_back(realtime_app, mic_page, tmp_path):
+    url, opened = realtime_app
+    page = mic_page
+    page.goto(url)
+    page.get_by_role("tab", name="Realtime").click()
+    voice = page.locator("#realtime-voice input")
+    voice.fill("alice")
+    voice.press("Enter")
+    page.locator("#realtime-browser-start").click()
+    page.wait_for_function(
+        "window.rvcRealtime && window.rvcRealtime.received >= window.rvcRealtime.rate", timeout=60_000
+    )
+    readout = page.locator("#realtime-browser-readout")
+    page.wait_for_function(
+        "document.querySelector('#realtime-browser-readout').textContent.startsWith('Streaming: latency')"
+    )
+    page.screenshot(path=str(tmp_path / "realtime_tab.png"), full_page=True)
+    heard = np.array(page.evaluate("Array.from(window.rvcRealtime.last)"), dtype=np.float32)
+    rate = page.evaluate("window.rvcRealtime.rate")
+
+    engine = opened[-1]
+    assert (engine.voice, engine.rate) == ("alice", rate)
+    assert engine.settings == {"block": 0.1, "silence_db": -50.0}
+    assert engine.options["pitch"] == 0 and engine.options["f0_method"] == "rmvpe"
+    assert np.median(engine.input_rms) > 0.1, "the fake microphone's tone should reach the converter"
+    assert len(heard) >= rate // 2
+    assert abs(dominant_hz(heard, rate) - TONE_HZ) < 5
+    assert 0.15 < float(np.sqrt(np.mean(heard**2))) < 0.25  # the tone's RMS, 0.3 / sqrt(2)
+    assert "no input signal" not in readout.text_content()
+
+    page.locator("#realtime-browser-stop").click()
+    page.wait_for_function("document.querySelector('#realtime-browser-readout').textContent.startsWith('Stopped')")
+    assert page.evaluate("window.rvcRealtime.running") is False
+    assert page.locator("#realtime-status textarea").input_value() == "Stopped."

@@ -1,0 +1,54 @@
+"""Opening the real streaming engine from the values the UI sends (runs once `rvc.realtime.engine` exists)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+
+import numpy as np
+import pytest
+
+from rvc import paths
+from rvc.errors import RVCError
+from rvc.realtime import engine_loader
+from rvc.testing.model_fixtures import save_random_voice, save_tiny_embedder
+from rvc.testing.synthetic_speech import synth_speech
+from tabs.option_controls import ui_option_names
+
+HAS_ENGINE = importlib.util.find_spec("rvc.realtime.engine") is not None
+needs_engine = pytest.mark.skipif(
+    not HAS_ENGINE, reason="rvc.realtime.engine (the streaming engine of issue 12) is not in this build yet"
+)
+
+
+def test_without_the_engine_opening_says_so(monkeypatch):
+    if HAS_ENGINE:
+        pytest.skip("the streaming engine is present")
+    assert engine_loader.stream_settings_class() is None
+    with pytest.raises(RVCError, match="this build has no streaming engine"):
+        engine_loader.open_engine("alice", {}, {}, 16000)
+
+
+@pytest.fixture
+def tiny_voice(tmp_path):
+    """A thin random 32 kHz voice and a tiny embedder installed where `rvc.paths` looks."""
+    embedder = save_tiny_embedder(tmp_path / "models" / "contentvec")
+    paths.embedder_dir("contentvec").parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(embedder, paths.embedder_dir("contentvec"))
+    return save_random_voice(paths.logs_dir() / "alice" / "alice.pth", 32000, vocoder_channels=32)
+
+
+@needs_engine
+def test_the_ui_values_open_an_engine_that_streams_through_the_browser_route(tiny_voice):
+    from tabs.realtime_server import BrowserStream
+
+    settings_class = engine_loader.stream_settings_class()
+    assert {"block", "crossfade", "extra", "silence_db"} <= set(ui_option_names(settings_class))
+    engine = engine_loader.open_engine("alice", {"f0_method": "pm", "seed": 0}, {"block": 0.1}, 16000)
+    assert engine.rate == 16000 and engine.block_samples == 1600
+    stream = BrowserStream(engine, None)
+    speech = synth_speech(0.5, 16000).audio.astype(np.float32)
+    out = stream.feed(speech[:3200])
+    assert out.shape == (3200,) and np.isfinite(out).all()
+    with pytest.raises(RVCError, match="not found"):
+        engine_loader.open_engine("nobody", {}, {}, 16000)
