@@ -68,6 +68,20 @@ ensure_ffmpeg() {
     fi
 }
 
+# sounddevice (local audio devices of the Realtime tab and `rvc realtime`) loads the PortAudio library, which
+# its Linux wheels do not carry (the Windows and macOS wheels do); the check is the lookup sounddevice makes.
+ensure_portaudio() {
+    [[ "$(uname -s)" == Linux ]] || return 0
+    "$PY" -c 'import ctypes.util, sys; sys.exit(0 if ctypes.util.find_library("portaudio") else 1)' >/dev/null 2>&1 && return 0
+    if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        say "installing libportaudio2 (needed for realtime conversion with local audio devices)"
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libportaudio2 >/dev/null \
+            || say "warning: apt-get could not install libportaudio2; install it yourself for realtime conversion with local audio devices"
+    else
+        say "warning: the PortAudio library is not installed; realtime conversion with local audio devices needs it (e.g. 'sudo apt-get install libportaudio2', 'sudo dnf install portaudio' or 'sudo pacman -S portaudio'); the browser microphone works without it"
+    fi
+}
+
 if ! "$PY" -c "$VERSION_OK" >/dev/null 2>&1; then
     if "$PY" -c 'import sys' >/dev/null 2>&1; then
         die "$VENV uses $("$PY" -c 'import sys; print(sys.version.split()[0])'), but Python 3.11 or 3.12 is needed; remove $VENV and run again"
@@ -110,3 +124,4 @@ if [[ ! -e "$VENV/bin/rvc" || ! -f "$project_stamp" || "$(cat "$project_stamp")"
 fi
 
 ensure_ffmpeg
+ensure_portaudio

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,16 @@ def test_page_answers_with_all_eight_tabs(server):
     config = json.loads(body)
     assert top_level_tab_labels(config) == TAB_NAMES
     assert config["title"] == "RVC Studio"
+
+
+def test_the_realtime_routes_are_served_beside_the_page(server):
+    status, script = get(f"http://127.0.0.1:{server}/realtime/client.js")
+    assert status == 200 and "export async function start" in script
+    request = urllib.request.Request(f"http://127.0.0.1:{server}/realtime/open", data=b'{"rate": 48000}', method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=10)
+    assert refused.value.code == 400
+    assert json.loads(refused.value.read())["error"].startswith("choose a voice first")
 
 
 def test_saved_theme_and_settings_reach_the_page(server):

@@ -86,3 +86,20 @@ def test_requirement_lines_with_markers_extras_and_comments(monkeypatch, tmp_pat
     )
     monkeypatch.setattr(paths, "PROJECT_ROOT", tmp_path)
     assert doctor.pinned_requirements() == [("torch", "2.11.0"), ("uvicorn", None), ("pyworld", "0.3.5")]
+
+
+def test_portaudio_is_located_or_its_package_named(monkeypatch):
+    import ctypes.util
+    import importlib.util
+
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: "libportaudio.so.2" if name == "portaudio" else None)
+    assert "portaudio   libportaudio.so.2" in doctor.report()
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "_sounddevice_data" else real_find_spec(name, *a)
+    )
+    assert (
+        "portaudio   NOT FOUND (needed only for realtime conversion with local audio devices; fix: sudo apt-get "
+        "install libportaudio2" in doctor.report()
+    )

@@ -17,6 +17,7 @@ SHELL_SCRIPTS = ["run-install.sh", "go-fork.sh", "run-tests.sh", ".ci/run"]
 FAKE_PYTHON = """#!/usr/bin/env bash
 printf '%s\\n' "$*" >> "$FAKE_LOG"
 if [[ "$1" == "-c" && "$2" == *"import torch"* && -n "${FAKE_NO_TORCH:-}" ]]; then exit 1; fi
+if [[ "$1" == "-c" && "$2" == *"portaudio"* && -n "${FAKE_NO_PORTAUDIO:-}" ]]; then exit 1; fi
 if [[ "$*" == "-m pip install "*" --no-deps -e "* ]]; then touch "$(dirname "$0")/rvc"; fi
 if [[ "$1 $2" == "-m pytest" ]]; then
     echo "env HF_HUB_OFFLINE=$HF_HUB_OFFLINE GRADIO_ANALYTICS_ENABLED=$GRADIO_ANALYTICS_ENABLED" >> "$FAKE_LOG"
@@ -102,6 +103,23 @@ def test_install_is_idempotent_and_reinstalls_when_requirements_change(fake_venv
     (venv / ".rvc-stamp-requirements.txt").write_text("sha256 of an older requirements.txt\n")
     assert run_script("run-install.sh", env).returncode == 0
     assert len(pip_runs(log)) == 3
+
+
+def test_missing_portaudio_is_installed_as_root_or_named_in_a_warning(fake_venv, tmp_path):
+    _venv, log, env = fake_venv
+    make_executable(tmp_path / "bin" / "apt-get", FAKE_TOOL)
+    present = run_script("run-install.sh", env)
+    assert present.returncode == 0 and "libportaudio2" not in present.stdout
+    assert "apt-get" not in log.read_text()
+
+    missing = run_script("run-install.sh", dict(env, FAKE_NO_PORTAUDIO="1"))
+    assert missing.returncode == 0, missing.stderr
+    if os.geteuid() == 0:
+        assert "installing libportaudio2" in missing.stdout
+        assert "apt-get install -y -qq libportaudio2" in log.read_text()
+    else:
+        assert "warning: the PortAudio library is not installed" in missing.stdout
+        assert "sudo apt-get install libportaudio2" in missing.stdout
 
 
 def test_dev_install_adds_the_test_requirements_once(fake_venv):

@@ -141,6 +141,20 @@ def settings_lines() -> list[str]:
     ]
 
 
+def portaudio_text() -> str:
+    """Where the PortAudio library is (local audio devices in realtime conversion), or what to install."""
+    import ctypes.util
+    import importlib.util
+
+    found = ctypes.util.find_library("portaudio")
+    if found is None and importlib.util.find_spec("_sounddevice_data") is not None:
+        found = "bundled with sounddevice"
+    return found or (
+        "NOT FOUND (needed only for realtime conversion with local audio devices; fix: sudo apt-get install "
+        "libportaudio2, or the portaudio package of your system)"
+    )
+
+
 def report() -> str:
     """The whole doctor report as text."""
     ffmpeg = shutil.which("ffmpeg")
@@ -151,6 +165,7 @@ def report() -> str:
         f"cpu cores   {os.cpu_count()}",
         *torch_lines(),
         f"ffmpeg      {ffmpeg or 'NOT FOUND (needed to decode mp3/m4a/ogg uploads; fix: install ffmpeg)'}",
+        f"portaudio   {portaudio_text()}",
         "",
         "folders",
         f"  weights   {paths.weights_dir()}",
