@@ -270,6 +270,11 @@ def apply_options(*values: Any, session: str = "") -> str:
     return "Options applied to the running stream (stream settings such as the block size apply at the next Start)."
 
 
+def _shown_file(path: str | None) -> Any:
+    """The recording picker showing `path`, hidden when there is none."""
+    return gr.update(value=path, visible=path is not None)
+
+
 def _settings_controls() -> list[gr.components.Component]:
     """One control per stream setting, or a note where this build has no streaming engine."""
     settings = engine_loader.stream_settings_class()
@@ -312,9 +317,9 @@ def build() -> dict[str, gr.components.Component]:
             local_start = gr.Button("Start", variant="primary", elem_id="realtime-local-start")
             local_stop = gr.Button("Stop", variant="stop", elem_id="realtime-local-stop")
         readout = gr.Textbox(label="Live readout", interactive=False, elem_id="realtime-local-readout")
-    with gr.Row(equal_height=True):
+    with gr.Row():
         status = gr.Textbox(label="Status", interactive=False, elem_id="realtime-status", scale=3)
-        recording = gr.File(label="Recording", interactive=False, elem_id="realtime-recording", height=80, scale=1)
+        recording = gr.File(label="Recording", interactive=False, elem_id="realtime-recording", visible=False, scale=1)
     with gr.Row():
         record = gr.Checkbox(False, label="Record the converted stream (a wav file in the output folder)")
         apply_button = gr.Button("Apply option changes to the running stream", size="sm")
@@ -332,7 +337,12 @@ def build() -> dict[str, gr.components.Component]:
         return local_readout(session=inference.session_of(request))
 
     def halt_local(request: gr.Request):
-        return stop_local(session=inference.session_of(request))
+        text, path, timer_update = stop_local(session=inference.session_of(request))
+        return text, _shown_file(path), timer_update
+
+    def browser_done(token: str | None):
+        path, text = browser_stopped(token)
+        return _shown_file(path), text
 
     def apply(request: gr.Request, *inputs):
         return apply_options(*inputs, session=inference.session_of(request))
@@ -344,7 +354,7 @@ def build() -> dict[str, gr.components.Component]:
         None, inputs=config, js=START_JS, **private
     )
     browser_stop.click(None, js=STOP_JS, **private).then(
-        browser_stopped, inputs=token, outputs=[recording, status], **private
+        browser_done, inputs=token, outputs=[recording, status], **private
     )
     devices_out = [input_device, output_device, monitor_device, device_note]
     refresh_devices.click(device_updates, outputs=devices_out, **private)

@@ -85,6 +85,7 @@ async function pump(stream) {
     }
     const out = new Float32Array(await response.arrayBuffer());
     stream.rtt = (performance.now() - sentAt) / 1000;
+    stats.rtt = stream.rtt;
     stats.sent += body.length;
     if (out.length) {
       stats.received += out.length;

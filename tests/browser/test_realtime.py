@@ -11,6 +11,7 @@ import shutil
 
 import numpy as np
 import pytest
+import soundfile as sf
 
 from rvc.realtime import engine_loader
 from rvc.testing.synthetic_speech import write_wav
@@ -103,6 +104,7 @@ def test_the_page_microphone_is_converted_and_played_back(realtime_app, mic_page
     voice = page.locator("#realtime-voice input")
     voice.fill("alice")
     voice.press("Enter")
+    page.get_by_label("Record the converted stream").check()
     page.locator("#realtime-browser-start").click()
     page.wait_for_function(
         "window.rvcRealtime && window.rvcRealtime.received >= window.rvcRealtime.rate", timeout=60_000
@@ -128,4 +130,11 @@ def test_the_page_microphone_is_converted_and_played_back(realtime_app, mic_page
     page.locator("#realtime-browser-stop").click()
     page.wait_for_function("document.querySelector('#realtime-browser-readout').textContent.startsWith('Stopped')")
     assert page.evaluate("window.rvcRealtime.running") is False
-    assert page.locator("#realtime-status textarea").input_value() == "Stopped."
+    page.wait_for_function(
+        "document.querySelector('#realtime-status textarea').value.startsWith('Stopped. Recording: ')"
+    )
+    (recording,) = (tmp_path / "outputs").glob("realtime_*.wav")
+    assert page.locator("#realtime-recording").is_visible()
+    recorded, recorded_rate = sf.read(recording, dtype="float32")
+    assert recorded_rate == rate and len(recorded) >= len(heard)
+    assert abs(dominant_hz(recorded[-rate // 2 :], rate) - TONE_HZ) < 5

@@ -11,6 +11,7 @@ import soundfile as sf
 
 from rvc.errors import RVCError
 from rvc.realtime import devices
+from rvc.realtime.blocks import readout_text
 from rvc.realtime.devices import list_devices, load_backend, run_devices
 from rvc.realtime.recording import RecordingConverter
 from tests.realtime.fake_audio import FakeBackend, Passthrough
@@ -147,3 +148,14 @@ def test_recording_keeps_every_converted_block(tmp_path):
     audio, rate = sf.read(tmp_path / "take.wav", dtype="float32")
     assert rate == RATE and recorder.block_samples == BLOCK
     np.testing.assert_allclose(audio, np.concatenate(blocks), atol=1 / 32767)
+
+
+def test_a_silent_microphone_is_named_in_the_readout():
+    backend = FakeBackend(np.zeros(RATE, dtype=np.float32))
+    last = stream_for(backend, Passthrough(RATE, BLOCK), 0.5)[-1]
+    assert last["blocks"] >= 2 and last["input_db"] == -90.0
+    assert readout_text(last).endswith(
+        "input -90 dB | no input signal: check the microphone, its mute switch and the input device"
+    )
+    loud = stream_for(FakeBackend(ramp(1.0)), Passthrough(RATE, BLOCK), 0.5)[-1]
+    assert "no input signal" not in readout_text(loud) and -20 < loud["input_db"] < 0
