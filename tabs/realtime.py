@@ -105,6 +105,7 @@ class LocalStream:
     """A local-device stream running in its thread: its stop flag, latest readout, error and recording."""
 
     engine: Any
+    voice: str
     stop: threading.Event = field(default_factory=threading.Event)
     done: threading.Event = field(default_factory=threading.Event)
     readout: dict | None = None
@@ -119,15 +120,18 @@ class LocalStreams:
         self._streams: dict[str, LocalStream] = {}
         self._lock = threading.Lock()
 
-    def start(self, session: str, engine: Any, devices: tuple[int | None, int | None, int | None]) -> LocalStream:
-        """Run `engine` on (input, output, monitor) devices in a thread; RVCError when the session runs one."""
+    def start(
+        self, session: str, engine: Any, voice: str, devices: tuple[int | None, int | None, int | None]
+    ) -> LocalStream:
+        """Run `engine` (converting with `voice`) on (input, output, monitor) devices in a thread; RVCError when the
+        session runs one already."""
         from rvc.realtime.devices import run_devices
 
         with self._lock:
             running = self._streams.get(session)
             if running is not None and not running.done.is_set():
                 raise RVCError("a stream is already running in this page; press Stop first")
-            stream = self._streams[session] = LocalStream(engine)
+            stream = self._streams[session] = LocalStream(engine, voice)
 
         def report(readout: dict) -> None:
             stream.readout = readout
@@ -217,7 +221,7 @@ def start_local(
             from rvc.settings import ensure_output_dir
 
             engine = RecordingConverter(engine, ensure_output_dir() / f"realtime_{secrets.token_hex(8)}.wav")
-        LOCAL.start(session, engine, devices)
+        LOCAL.start(session, engine, voice, devices)
     except Exception as error:  # noqa: BLE001 - the page shows one line
         return inference.error_text(error), gr.update(active=False)
     return f"Starting the audio devices at {int(rate)} Hz…", gr.update(active=True)
@@ -251,23 +255,22 @@ def stop_local(session: str = "") -> tuple[str, str | None, Any]:
     return f"Stopped.{summary}", recording, gr.update(active=False)
 
 
-def apply_options(*values: Any, session: str = "") -> str:
-    """Send changed conversion options to this session's running device stream (the page's own stream gets them
-    from the browser)."""
-    from rvc.infer.options import make_options
-
+def apply_options(voice: str, *values: Any, session: str = "") -> str:
+    """Send the voice and conversion options to this session's running device stream (the page's own stream gets
+    them from the browser)."""
     stream = LOCAL.get(session)
     if stream is None or stream.done.is_set():
         return "Options sent to the browser stream (if one runs); no device stream of yours is running."
     engine = getattr(stream.engine, "converter", stream.engine)
     try:
+        if not voice:
+            raise RVCError("choose a voice first (voices are listed from the logs folder; press Refresh)")
         options, _settings, _record = _split(values)
-        if not hasattr(engine, "update"):
-            raise RVCError("this stream cannot change options while running; press Stop, then Start")
-        engine.update(options=make_options(**options))
+        engine_loader.update_engine(engine, options, voice if voice != stream.voice else None)
+        stream.voice = voice
     except Exception as error:  # noqa: BLE001 - the page shows one line
         return inference.error_text(error)
-    return "Options applied to the running stream (stream settings such as the block size apply at the next Start)."
+    return "Voice and options applied to the running stream (stream settings such as the block size apply at the next Start)."
 
 
 def _shown_file(path: str | None) -> Any:
@@ -322,7 +325,7 @@ def build() -> dict[str, gr.components.Component]:
         recording = gr.File(label="Recording", interactive=False, elem_id="realtime-recording", visible=False, scale=1)
     with gr.Row():
         record = gr.Checkbox(False, label="Record the converted stream (a wav file in the output folder)")
-        apply_button = gr.Button("Apply option changes to the running stream", size="sm")
+        apply_button = gr.Button("Apply voice and option changes to the running stream", size="sm")
     with gr.Accordion("Stream: block size, crossfade, silence gate, gains", open=True), gr.Row():
         settings = _settings_controls()
     with gr.Column(elem_id="realtime-options"):
@@ -367,7 +370,7 @@ def build() -> dict[str, gr.components.Component]:
     )
     timer.tick(poll, outputs=[readout, timer], **private)
     local_stop.click(halt_local, outputs=[status, recording, timer], **private)
-    apply_button.click(apply, inputs=values, outputs=status, **private).then(
+    apply_button.click(apply, inputs=[voice, *values], outputs=status, **private).then(
         options_config, inputs=[voice, *values], outputs=config, **private
     ).then(None, inputs=config, js=UPDATE_JS, **private)
     return controls

@@ -4,6 +4,7 @@
 // Stop calls stop(), Apply calls update(config). `window.rvcRealtime` holds live figures for the curious.
 
 const base = new URL("realtime/", document.baseURI);
+const ENGINE_RATES = [16000, 22050, 32000, 44100, 48000]; // rates the engine streams at; others are resampled
 const KEEP_SECONDS = 2; // converted audio kept in `stats.last`, for tests and meters
 const stats = { received: 0, sent: 0, last: new Float32Array(0), readout: null, error: null, running: false };
 window.rvcRealtime = stats;
@@ -129,7 +130,11 @@ export async function start(configText) {
     show(`Error: the microphone is not available (${error.name}: ${error.message}); allow it for this page.`, true);
     return;
   }
-  const context = new AudioContext({ latencyHint: "interactive" });
+  let context = new AudioContext({ latencyHint: "interactive" });
+  if (!ENGINE_RATES.includes(context.sampleRate)) {
+    await context.close();
+    context = new AudioContext({ latencyHint: "interactive", sampleRate: 48000 });
+  }
   show("Opening the voice…");
   const opened = await postJson("open", { ...JSON.parse(configText), rate: context.sampleRate });
   if (opened.error) {
@@ -190,7 +195,8 @@ export async function stop() {
 
 export async function update(configText) {
   if (!current || !configText) return;
-  const answer = await postJson(`update/${current.session}`, { options: JSON.parse(configText).options });
+  const { options, voice } = JSON.parse(configText);
+  const answer = await postJson(`update/${current.session}`, { options, voice });
   if (answer.error) show(`Error: ${answer.error}`, true);
 }
 

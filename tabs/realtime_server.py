@@ -66,10 +66,11 @@ class StreamClosed(RVCError):
 class BrowserStream:
     """One page's stream: the converter, its input queue and meter; requests are converted one at a time."""
 
-    def __init__(self, engine: BlockConverter, recording: Path | None) -> None:
+    def __init__(self, engine: BlockConverter, recording: Path | None, voice: str = "") -> None:
         from rvc.realtime.recording import RecordingConverter
 
         self.engine = engine
+        self.voice = voice
         self.recorder = RecordingConverter(engine, recording) if recording else None
         self.converter: BlockConverter = self.recorder or engine
         self.meter = StreamMeter(engine)
@@ -86,6 +87,17 @@ class BrowserStream:
             while (item := self.inputs.pop(timeout=0)) is not None:
                 out.append(convert_timed(self.converter, self.meter, item[0]))
             return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+
+    def update(self, change: dict[str, Any]) -> None:
+        """Apply `{"options": {...}, "voice": ...}` from the page: new options, and the voice when it changed."""
+        from rvc.realtime.engine_loader import update_engine
+
+        options, voice = change.get("options", {}), change.get("voice") or self.voice
+        if not isinstance(options, dict) or not isinstance(voice, str):
+            raise RVCError("an update is a JSON object with options (an object) and voice (a text)")
+        with self._lock:
+            update_engine(self.engine, options, voice if voice != self.voice else None)
+            self.voice = voice
 
     def readout(self) -> dict:
         """The meter's figures (latency is measured by the page, which knows its playback queue)."""
@@ -123,7 +135,7 @@ class BrowserStreams:
         record = request.get("record")
         recording = recording_path(record) if record else None
         engine = (self._factory or open_engine)(voice, options, settings, rate)
-        stream = BrowserStream(engine, recording)
+        stream = BrowserStream(engine, recording, voice)
         session = secrets.token_hex(16)
         with self._lock:
             self._streams[session] = stream
@@ -200,11 +212,10 @@ def routes(factory: EngineFactory | None = None) -> list[Route]:
     async def update(request: Request) -> Response:
         try:
             stream = streams.get(request.path_params["session"])
-            options = json.loads(await request.body()).get("options", {})
-            await run_in_threadpool(_update_options, stream.engine, options)
+            await run_in_threadpool(stream.update, json.loads(await request.body()))
         except Exception as error:  # noqa: BLE001 - the page shows one line
             return _error(error)
-        return JSONResponse({"updated": sorted(options)})
+        return JSONResponse({"voice": stream.voice})
 
     async def close(request: Request) -> Response:
         stream = await run_in_threadpool(streams.close, request.path_params["session"])
@@ -225,12 +236,3 @@ def routes(factory: EngineFactory | None = None) -> list[Route]:
         Route(f"{PREFIX}/close/{{session}}", close, methods=["POST"]),
         Route(f"{PREFIX}/{{name:str}}", script, methods=["GET"]),
     ]
-
-
-def _update_options(engine: BlockConverter, options: dict[str, Any]) -> None:
-    """Apply new conversion options to a running engine; RVCError when it cannot change them live."""
-    from rvc.infer.options import make_options
-
-    if not hasattr(engine, "update"):
-        raise RVCError("this stream cannot change options while running; press Stop, then Start")
-    engine.update(options=make_options(**options))

@@ -31,7 +31,7 @@ class Negate(Passthrough):
         return -super().process(block)
 
     def update(self, options=None, models=None):
-        self.updates.append(options)
+        self.updates.append((options, models))
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +155,14 @@ def test_options_change_while_streaming(served, monkeypatch):
     )
     session = open_stream(served)["session"]
     status, _headers, body = post(served.url + f"update/{session}", {"options": {"pitch": 5, "index_rate": 0.2}})
-    assert status == 200 and json.loads(body) == {"updated": ["index_rate", "pitch"]}
-    assert (engines[0].updates[0].pitch, engines[0].updates[0].index_rate) == (5, 0.2)
+    assert status == 200 and json.loads(body) == {"voice": "alice"}
+    options, models = engines[0].updates[0]
+    assert (options.pitch, options.index_rate, models) == (5, 0.2, None)
+    monkeypatch.setattr("rvc.infer.library.resolve_voice", lambda voice: f"logs/{voice}.pth")
+    monkeypatch.setattr("rvc.infer.conversion.load_models", lambda path, options: f"models of {path}")
+    status, _headers, body = post(served.url + f"update/{session}", {"options": {}, "voice": "bob"})
+    assert status == 200 and json.loads(body) == {"voice": "bob"}
+    assert engines[0].updates[-1][1] == "models of logs/bob.pth"
     status, _headers, body = post(served.url + f"update/{session}", {"options": {"pitch": 999}})
     assert status == 400 and "pitch" in json.loads(body)["error"].lower()
 

@@ -26,7 +26,7 @@ class Tunable(Passthrough):
         self.updates = []
 
     def update(self, options=None, models=None):
-        self.updates.append(options)
+        self.updates.append((options.pitch, models))
 
 
 @pytest.fixture(scope="module")
@@ -113,7 +113,7 @@ def wait_for(check, seconds: float = 10.0):
     return result
 
 
-def test_local_devices_start_report_change_options_stop_and_record(fake_devices, values):
+def test_local_devices_start_report_change_options_stop_and_record(fake_devices, values, monkeypatch):
     backend, opened = fake_devices
     status, timer = realtime.start_local("alice", -1, 2, -1, RATE, *values(record=True), session="s1")
     assert status == "Starting the audio devices at 16000 Hz…" and timer["active"] is True
@@ -125,8 +125,16 @@ def test_local_devices_start_report_change_options_stop_and_record(fake_devices,
 
     again, _ = realtime.start_local("alice", -1, -1, -1, RATE, *values(), session="s1")
     assert again == "Error: a stream is already running in this page; press Stop first"
-    assert realtime.apply_options(*values(pitch=4), session="s1").startswith("Options applied")
-    assert opened[0].updates[-1].pitch == 4
+    assert realtime.apply_options("alice", *values(pitch=4), session="s1").startswith("Voice and options applied")
+    assert opened[0].updates[-1] == (4, None)  # same voice: options only, the models stay
+    swapped = []
+    monkeypatch.setattr("rvc.infer.library.resolve_voice", lambda voice: f"logs/{voice}.pth")
+    monkeypatch.setattr("rvc.infer.conversion.load_models", lambda path, options: swapped.append(path) or "bob-models")
+    assert realtime.apply_options("bob", *values(), session="s1").startswith("Voice and options applied")
+    assert swapped == ["logs/bob.pth"] and opened[0].updates[-1] == (0, "bob-models")
+    assert realtime.apply_options("", *values(), session="s1") == (
+        "Error: choose a voice first (voices are listed from the logs folder; press Refresh)"
+    )
 
     status, recording, timer = realtime.stop_local("s1")
     assert status.startswith("Stopped. Last readout: latency") and timer["active"] is False
