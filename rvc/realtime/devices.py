@@ -69,8 +69,11 @@ def device_label(device: dict) -> str:
 
 def _default_index(backend: Any, kind: str) -> int:
     """The system's default input (`kind` "input") or output device index; RVCError when there is none."""
-    default = backend.default.device
-    index = default[0 if kind == "input" else 1] if isinstance(default, list | tuple) else default
+    default = backend.default.device  # an (input, output) pair, or one index for both
+    try:
+        index = default[0 if kind == "input" else 1]
+    except (TypeError, IndexError):
+        index = default
     if index is None or int(index) < 0:
         raise RVCError(f"there is no default {kind} device: choose one (list them with `python -m rvc realtime "
                        "--list-devices` or Refresh in the Realtime tab)")  # fmt: skip
@@ -144,11 +147,10 @@ class DevicePump:
         try:
             if status:
                 self.meter.xrun()
-            now = _stream_time(time_info)
-            captured = getattr(time_info, "inputBufferAdcTime", None) or now
+            captured, plays_at = _buffer_times(time_info)
             self.inputs.push(np.asarray(indata, dtype=np.float32).mean(axis=1), captured, self.converter.rate)
             samples, source = self.output.take(frames)
-            self.meter.played(source, getattr(time_info, "outputBufferDacTime", None) or now)
+            self.meter.played(source, plays_at)
             outdata[:] = samples[:, None]
         except Exception:  # noqa: BLE001 - an exception here would stop PortAudio; play silence instead
             self.callback_errors += 1
@@ -181,8 +183,13 @@ class DevicePump:
                 self.monitor.put(out, captured)
 
     def readout(self) -> dict:
-        """The meter's figures with the queues' counts (dropped input and output blocks, underruns)."""
-        return self.meter.readout(dropped=self.inputs.dropped + self.output.dropped, underruns=self.output.underruns)
+        """The meter's figures with the queues' counts (dropped input and output blocks, underruns) and the
+        callbacks that failed (each played silence)."""
+        dropped = self.inputs.dropped + self.output.dropped
+        return {
+            **self.meter.readout(dropped=dropped, underruns=self.output.underruns),
+            "callback_errors": self.callback_errors,
+        }
 
 
 def _play_channels(device: dict) -> int:
@@ -190,10 +197,15 @@ def _play_channels(device: dict) -> int:
     return min(2, device["outputs"])
 
 
-def _stream_time(time_info: Any) -> float:
-    """The stream clock of a callback, or the process clock where the backend gives none."""
-    current = getattr(time_info, "currentTime", None)
-    return current if current else time.perf_counter()
+def _buffer_times(time_info: Any) -> tuple[float, float]:
+    """(capture time of this callback's input, play time of its output) on PortAudio's stream clock, or both
+    the process clock's now where the backend gives no times (they are then equal, one clock either way)."""
+    captured = getattr(time_info, "inputBufferAdcTime", 0.0) or 0.0
+    plays_at = getattr(time_info, "outputBufferDacTime", 0.0) or 0.0
+    if captured and plays_at:
+        return captured, plays_at
+    now = time.perf_counter()
+    return now, now
 
 
 def run_devices(

@@ -159,3 +159,18 @@ def test_a_silent_microphone_is_named_in_the_readout():
     )
     loud = stream_for(FakeBackend(ramp(1.0)), Passthrough(RATE, BLOCK), 0.5)[-1]
     assert "no input signal" not in readout_text(loud) and -20 < loud["input_db"] < 0
+
+
+def test_the_real_portaudio_without_hardware_says_there_is_no_default_device():
+    pytest.importorskip("sounddevice", reason="PortAudio is not installed here", exc_type=OSError)
+    if any(device["inputs"] for device in devices.list_devices()):
+        pytest.skip("this machine has an audio input")
+    with pytest.raises(RVCError, match="there is no default input device: choose one"):
+        run_devices(Passthrough(), None, None, None, threading.Event(), print)
+
+
+def test_a_failing_callback_plays_silence_and_is_counted():
+    pump = devices.DevicePump(Passthrough(RATE, BLOCK))
+    out = np.ones((4, 2), dtype=np.float32)
+    pump.callback(None, out, 4, None, None)
+    assert not out.any() and pump.readout()["callback_errors"] == 1
