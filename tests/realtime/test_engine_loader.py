@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import os
 
 import numpy as np
 import pytest
 
-from rvc import paths
 from rvc.errors import RVCError
 from rvc.realtime import engine_loader
-from rvc.testing.model_fixtures import save_random_voice, save_tiny_embedder
 from rvc.testing.synthetic_speech import synth_speech
 from tabs.option_controls import ui_option_names
+from tests.realtime.tiny_voice import install_tiny_voice
 
 HAS_ENGINE = importlib.util.find_spec("rvc.realtime.engine") is not None
 needs_engine = pytest.mark.skipif(
@@ -31,11 +29,8 @@ def test_without_the_engine_opening_says_so(monkeypatch):
 
 @pytest.fixture
 def tiny_voice(tmp_path):
-    """A thin random 32 kHz voice and a tiny embedder installed where `rvc.paths` looks."""
-    embedder = save_tiny_embedder(tmp_path / "models" / "contentvec")
-    paths.embedder_dir("contentvec").parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(embedder, paths.embedder_dir("contentvec"))
-    return save_random_voice(paths.logs_dir() / "alice" / "alice.pth", 32000, vocoder_channels=32)
+    """A thin random 32 kHz voice, a tiny embedder and RMVPE installed where `rvc.paths` looks."""
+    return install_tiny_voice(tmp_path / "models")
 
 
 @needs_engine
