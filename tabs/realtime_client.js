@@ -62,7 +62,7 @@ function render(stream, readout) {
     `Streaming: latency ≈ ${ms(latency)} (algorithmic ${ms(readout.algorithmic)}, network and compute ` +
       `${ms(stream.rtt)}, playback buffer ${ms(stream.queued / stream.rate)}) | compute ` +
       `${ms(readout.compute_mean)}/block (${Math.round(readout.load * 100)}% of ${ms(readout.block)}) | ` +
-      `blocks ${readout.blocks}, dropped ${readout.dropped + stream.dropped}, underruns ${stream.underruns} | ` +
+      `blocks ${readout.blocks}, dropped ${readout.dropped + stream.dropped + stream.droppedHere}, underruns ${stream.underruns} | ` +
       `input ${Math.round(readout.input_db)} dB${silent}`,
   );
 }
@@ -144,11 +144,12 @@ export async function start(configText) {
     return;
   }
   await context.audioWorklet.addModule(new URL("worklet.js", base));
+  const chunk = Math.round(context.sampleRate / 50); // 20 ms of microphone per message from the worklet
   const node = new AudioWorkletNode(context, "rvc-realtime", {
     numberOfInputs: 1,
     numberOfOutputs: 1,
     outputChannelCount: [2],
-    processorOptions: { chunk: Math.round(context.sampleRate / 50), limit: 3 * opened.block_samples },
+    processorOptions: { chunk, limit: 3 * opened.block_samples },
   });
   const stream = {
     session: opened.session,
@@ -162,6 +163,9 @@ export async function start(configText) {
     queued: 0,
     underruns: 0,
     dropped: 0,
+    droppedHere: 0,
+    chunk,
+    keep: 2 * opened.block_samples,
   };
   current = stream;
   stats.running = true;
@@ -169,6 +173,12 @@ export async function start(configText) {
   node.port.onmessage = (event) => {
     if (event.data.captured) {
       stream.pending.push(event.data.captured);
+      // While a slow block is converted, keep only what the server would convert: older audio is dropped
+      // here (counted) rather than sent, so the delay stays bounded and a request stays small.
+      while (stream.pending.length > 1 && stream.pending.length * stream.chunk > stream.keep) {
+        stream.pending.shift();
+        stream.droppedHere += 1;
+      }
       pump(stream);
     } else if (event.data.stats) {
       Object.assign(stream, event.data.stats);

@@ -2,8 +2,8 @@
 
 One app and one browser serve both tests. The voice "tone" opens a fake converter (a 1 kHz tone whatever comes
 in, so the audio heard is provably the converted one); any other voice opens the real streaming engine, once
-it is in this build. The stream settings come from a small stand-in for `StreamSettings`, so the generated
-controls reach the engine as they will with the real one.
+it is in this build. The stream settings are `StreamSettings` (a small stand-in before the engine is merged),
+and their generated controls' defaults must reach the converter.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from rvc.option_spec import option_fields
 from rvc.realtime import engine_loader
 from rvc.testing.synthetic_speech import write_wav
 from tests.app_server import free_port
@@ -58,8 +59,9 @@ def realtime_app():
         opened.append(make(voice, options, settings, rate))
         return opened[-1]
 
+    settings_class = engine_loader.stream_settings_class() or FakeStreamSettings
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine_loader, "stream_settings_class", lambda: FakeStreamSettings)
+        patch.setattr(engine_loader, "stream_settings_class", lambda: settings_class)
         patch.setattr(engine_loader, "open_engine", open_engine)
         demo = app.build_app("Soft")
         port = free_port()
@@ -67,7 +69,7 @@ def realtime_app():
             prevent_thread_lock=True, server_port=port, quiet=True, app_kwargs={"routes": realtime_server.routes()}
         )
         try:
-            yield f"http://127.0.0.1:{port}", opened
+            yield f"http://127.0.0.1:{port}", opened, settings_class
         finally:
             demo.close()
 
@@ -118,8 +120,11 @@ def start_streaming(page, url: str, voice: str, record: bool = False, seconds: f
         page.get_by_label("Record the converted stream").check()
     page.locator("#realtime-browser-start").click()
     page.wait_for_function(
-        f"window.rvcRealtime && window.rvcRealtime.received >= {seconds} * window.rvcRealtime.rate", timeout=timeout
+        f"window.rvcRealtime && (window.rvcRealtime.error || window.rvcRealtime.received >= {seconds} * "
+        "window.rvcRealtime.rate)",
+        timeout=timeout,
     )
+    assert page.evaluate("window.rvcRealtime.error") is None
     page.wait_for_function(f"{READOUT}.startsWith('Streaming: latency')")
 
 
@@ -130,7 +135,7 @@ def dominant_hz(samples: np.ndarray, rate: int) -> float:
 
 
 def test_the_page_microphone_is_converted_played_back_and_recorded(realtime_app, page, tmp_path):
-    url, opened = realtime_app
+    url, opened, settings_class = realtime_app
     start_streaming(page, url, "tone", record=True)
     page.screenshot(path=str(tmp_path / "realtime_tab.png"), full_page=True)
     heard = np.array(page.evaluate("Array.from(window.rvcRealtime.last)"), dtype=np.float32)
@@ -138,7 +143,7 @@ def test_the_page_microphone_is_converted_played_back_and_recorded(realtime_app,
 
     engine = opened[-1]
     assert (engine.voice, engine.rate) == ("tone", rate)
-    assert engine.settings == {"block": 0.1, "silence_db": -50.0}
+    assert engine.settings == {item.name: item.default for item in option_fields(settings_class)}
     assert engine.options["pitch"] == 0 and engine.options["f0_method"] == "rmvpe"
     assert np.median(engine.input_rms) > 0.1, "the fake microphone's tone should reach the converter"
     assert len(heard) >= rate // 2
@@ -164,12 +169,13 @@ def test_the_page_microphone_is_converted_played_back_and_recorded(realtime_app,
     reason="rvc.realtime.engine (the streaming engine of issue 12) is not in this build yet",
 )
 def test_the_real_engine_converts_the_page_microphone(realtime_app, page, tmp_path):
-    url, opened = realtime_app
+    url, opened, settings_class = realtime_app
     install_tiny_voice(tmp_path / "models")
     start_streaming(page, url, "alice", seconds=0.5, timeout=180_000)
     heard = np.array(page.evaluate("Array.from(window.rvcRealtime.last)"), dtype=np.float32)
     engine = opened[-1]
-    assert engine.rate == page.evaluate("window.rvcRealtime.rate") and engine.block_samples == round(0.1 * engine.rate)
+    assert engine.rate == page.evaluate("window.rvcRealtime.rate")
+    assert engine.block_samples == pytest.approx(settings_class().block * engine.rate, abs=160)
     assert np.isfinite(heard).all() and float(np.sqrt(np.mean(heard**2))) > 1e-4
     page.locator("#realtime-browser-stop").click()
     page.wait_for_function(f"{READOUT}.startsWith('Stopped')")
