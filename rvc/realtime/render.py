@@ -103,7 +103,10 @@ def render_tail(
         draws = noise.window(m_p.shape[1]).to(device=device, dtype=dtype)
         z_p = (m_p + torch.exp(logs_p) * draws * options.noise_scale) * mask
         z = model.flow(z_p, mask, g=g, reverse=True)
-        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+        forked = (
+            [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
+        )
+        with torch.random.fork_rng(devices=forked):
             torch.manual_seed(noise.vocoder_seed)
             audio = model.dec(z[:, :, -tail:], pitchf[:, -tail:] if voice.use_f0 else None, g)
     return audio[0, 0].float().cpu().numpy()

@@ -133,3 +133,12 @@ def test_bad_settings_rates_voices_and_indexes_are_clear_errors(stream_installed
 def test_offline_only_options_are_named():
     assert offline_only(OPTIONS) == []
     assert offline_only(OPTIONS.replace(formant_shift=1.2, rms_mix_rate=0.5)) == ["formant_shift", "rms_mix_rate"]
+
+
+def test_a_voice_without_pitch_streams_too(stream_installed, tmp_path):
+    from rvc.testing.model_fixtures import save_random_voice
+
+    voice = save_random_voice(tmp_path / "nof0.pth", 32000, use_f0=False, vocoder_channels=32)
+    engine = StreamEngine(load_models(voice, OPTIONS), OPTIONS, SETTINGS, 44100)
+    outputs = [engine.process(block) for block in blocks_of(stream_installed["speech"], engine)[:4]]
+    assert np.abs(outputs[-1]).max() > 1e-4 and all(np.isfinite(out).all() for out in outputs)
