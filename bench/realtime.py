@@ -53,7 +53,12 @@ def stream(models, options, block: float, audio, paced: bool):
 
     settings = StreamSettings(block=block)
     engine = StreamEngine(models, options, settings, RATE)
-    _, report = simulate(engine, audio, paced=paced)
+
+    def progress(number: int, total: int) -> None:
+        print(f"\r  block {number}/{total}", end="", file=sys.stderr, flush=True)
+
+    _, report = simulate(engine, audio, paced=paced, on_block=progress)
+    print("\r", end="", file=sys.stderr)
     return report, settings
 
 
@@ -68,6 +73,9 @@ def main() -> None:
     parser.add_argument("--search-method", default="rmvpe")
     parser.add_argument("--search-seconds", type=float, default=10.0)
     parser.add_argument("--no-search", action="store_true", help="skip the smallest-block search")
+    parser.add_argument(
+        "--search-blocks", type=float, nargs="+", default=list(SEARCH_BLOCKS), help="block sizes to try, in order"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rvc-bench-realtime-") as folder:
         run(args, Path(folder))
@@ -108,7 +116,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
     options = options.replace(f0_method=args.search_method)
     print(f"\nsmallest block that holds with {args.search_method} ({args.search_seconds:g} s each, paced):")
     clip = audio[: round(args.search_seconds * RATE)]
-    for block in SEARCH_BLOCKS:
+    for block in args.search_blocks:
         report, settings = stream(models, options, block, clip, paced=True)
         share = 100 * report.mean_compute / report.block_seconds
         verdict = holds(report, settings)
