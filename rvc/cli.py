@@ -26,6 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "index": ("rvc.commands.index", "build the faiss retrieval index of a run from its features"),
     "infer": ("rvc.commands.infer", "convert an audio file with a voice (pitch, index, effects, any format)"),
     "tts": ("rvc.commands.tts", "speak a text (eSpeak NG, Piper or edge-tts), then convert the speech with a voice"),
+    "realtime": (
+        "rvc.commands.realtime",
+        "live conversion between audio devices, or --simulate a stream from a file (latency, compute, underruns)",
+    ),
     "batch-infer": ("rvc.commands.batch_infer", "convert every audio file of a folder; reports files that failed"),
     "train": ("rvc.commands.train", "train a voice in a child process (follow, --detach, --stop; resumes by itself)"),
     "edit-voice": ("rvc.commands.edit_voice", "copy a voice file with a new name, author or description"),
