@@ -20,6 +20,7 @@ from rvc.train.dataset import Batch, BucketSampler, TrainingDataset
 from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, optimizer_settings, restore_optimizer
 from rvc.train.optimizers import OptimizerSettings, build_optimizer
 from rvc.train.options import TrainOptions
+from tests.train.tiny_models import DISCRIMINATOR_FACTORY, tiny_config, tiny_discriminator
 
 SR = 32000
 
@@ -184,21 +185,22 @@ def _trainer(name: str = "steps", config: dict | None = None, **options):
     return Trainer(TrainOptions(name=name, sample_rate=SR, pretrained=False, **options))
 
 
-def test_applio_resumes_our_generator_checkpoint():
+def test_applio_resumes_our_generator_checkpoint(monkeypatch):
     """Applio's resume (training.md §10.4, §8.1): load G's `model` non-strictly after renaming weight norm, load the
     optimizer state into its AdamW(betas 0.8/0.99, eps 1e-9), then ExponentialLR(last_epoch = epoch - 1)."""
     from rvc.models.synthesizer import Synthesizer
     from rvc.models.synthesizer_config import SynthesizerConfig
     from rvc.models.weight_norm import state_dict_from_disk
 
-    trainer = _trainer(optimizer="AdamW", export_every_save=False)
+    monkeypatch.setattr(DISCRIMINATOR_FACTORY, tiny_discriminator)
+    trainer = _trainer(config=tiny_config(load_config(SR)), optimizer="AdamW", export_every_save=False)
     trainer.build_models(speakers=1)
     trainer.step = 3
     trainer.save(epoch=2, final=False)
     checkpoint = read_checkpoint(trainer.layout.root / f"G_{LATEST_TAG}.pth")
     assert all("initial_lr" in group for group in checkpoint["optimizer"]["param_groups"])
 
-    config = load_config(SR)
+    config = tiny_config(load_config(SR))
     net_g = Synthesizer(**SynthesizerConfig.from_json_config(config, training=True).as_kwargs(), use_f0=True)
     net_g.load_state_dict(state_dict_from_disk(checkpoint["model"]), strict=False)
     optim_g = torch.optim.AdamW(net_g.parameters(), 1e-4, betas=(0.8, 0.99), eps=1e-9)
