@@ -183,8 +183,10 @@ class Trainer:
             scaler = self.scaler if self.precision.scaler else None
             stored_d = load_checkpoint(pair.discriminator, self.discriminator, scaler=scaler).stored
             state = load_checkpoint(pair.generator, self.generator, scaler=scaler)
-            notices = [restore_optimizer(opt, self.options.optimizer, stored) for opt, stored in
-                       ((self.optim_g, state.stored), (self.optim_d, stored_d))]  # fmt: skip
+            notices = [
+                restore_optimizer(self.optim_g, self.options.optimizer, state.stored),
+                restore_optimizer(self.optim_d, self.options.optimizer, stored_d),
+            ]
             for notice in dict.fromkeys(filter(None, notices)):
                 self.log(f"notice: {notice}")
             self.window.load_state_dict(state.stored.get(RUNNING_LOSS_KEY) or {})
