@@ -269,7 +269,7 @@ def run_extract(
         return f"❌ {error}"
     summary = (
         f"✅ pitch: {result.pitch_done} new, features: {result.features_done} new, {result.skipped} already done; "
-        f"filelist: {result.filelist_items} items."
+        f"filelist: {result.filelist_items} items; {result.device}."
     )
     lines = [summary]
     lines += [f"- failed: {slice_name}: {reason}" for slice_name, reason in result.failures]

@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"failed: {name}: {reason}", file=sys.stderr)
     print(
         f"pitch: {result.pitch_done} new, features: {result.features_done} new, {result.skipped} already done; "
-        f"filelist: {result.filelist_items} items in {layout.filelist}"
+        f"filelist: {result.filelist_items} items in {layout.filelist}; {result.device}"
     )
     return 0 if result.filelist_items else 1
 

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rvc.devices import resolve_device  # noqa: F401 - re-exported: conversions resolve their device here
 from rvc.errors import RVCError
 
 if TYPE_CHECKING:
@@ -24,30 +25,6 @@ LOCK = threading.RLock()
 FAST_CONV_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
 """Vocoders run with channels-last convolutions on CPU (RefineGAN's noise draws follow the memory layout, so it
 would not give the same audio for a seed)."""
-
-
-def resolve_device(device: str = "auto") -> torch.device:
-    """`auto` -> CUDA when present, else CPU; an unavailable device is an RVCError naming the fix."""
-    import torch
-
-    text = str(device or "auto").strip().lower()
-    if text == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        chosen = torch.device(text)
-    except RuntimeError:
-        raise RVCError(f"Unknown device {device!r}: use auto, cpu, cuda, cuda:N or mps.") from None
-    if chosen.type == "cuda":
-        if not torch.cuda.is_available():
-            raise RVCError("Device 'cuda' was chosen but no CUDA GPU is usable here: choose cpu (or auto).")
-        if chosen.index is not None and chosen.index >= torch.cuda.device_count():
-            raise RVCError(
-                f"Device {text} does not exist: this computer has {torch.cuda.device_count()} CUDA GPU(s), "
-                f"numbered from 0."
-            )
-    if chosen.type == "mps" and not torch.backends.mps.is_available():
-        raise RVCError("Device 'mps' was chosen but Apple's GPU backend is not available: choose cpu (or auto).")
-    return chosen
 
 
 def _file_key(path: str | Path) -> tuple[str, int, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +34,8 @@ class CheckpointState:
     optimizer_loaded: bool
     missing: tuple[str, ...] = ()
     unexpected: tuple[str, ...] = ()
+    stored: dict[str, Any] = field(default_factory=dict)
+    """Every top-level entry of the file but `model` (optimizer state, extras a trainer saved)."""
 
 
 def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
@@ -51,8 +53,12 @@ def save_checkpoint(
     step: int | None = None,
     scheduler: Any = None,
     scaler: Any = None,
+    extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Write a G_/D_ checkpoint atomically: model (weight_g/weight_v names), optimizer, LR, epoch[, step, schedule]."""
+    """Write a G_/D_ checkpoint atomically: model (weight_g/weight_v names), optimizer, LR, epoch[, step, schedule].
+
+    `extra` adds top-level entries (plain values and tensors only) that `load_checkpoint` returns in `stored`.
+    """
     from rvc.models.weight_norm import state_dict_to_disk
 
     data: dict[str, Any] = {
@@ -67,6 +73,7 @@ def save_checkpoint(
         data["scheduler"] = scheduler.state_dict()
     if step is not None:
         data["step"] = int(step)
+    data.update(extra or {})
     return save_torch_file(data, path)
 
 
@@ -160,6 +167,7 @@ def load_checkpoint(
         optimizer_loaded=optimizer_loaded,
         missing=missing,
         unexpected=unexpected,
+        stored={key: value for key, value in data.items() if key != "model"},
     )
 
 

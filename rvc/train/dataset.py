@@ -35,16 +35,27 @@ class Batch:
         moved = {k: v.to(device, non_blocking=True) if v is not None else None for k, v in vars(self).items()}
         return Batch(**moved)
 
+    def pin_memory(self) -> Batch:
+        """The same batch in page-locked memory (DataLoader(pin_memory=True) calls this), for async copies to CUDA."""
+        return Batch(**{k: v.pin_memory() if v is not None else None for k, v in vars(self).items()})
+
 
 class TrainingDataset(torch.utils.data.Dataset):
-    """Items of a filelist for a config (`data.sample_rate`, STFT settings); optionally cached in memory."""
+    """Items of a filelist for a config (`data.sample_rate`, STFT settings); optionally cached on `cache_device`."""
 
-    def __init__(self, entries: list[FilelistEntry], config: dict, cache_in_memory: bool = False):
+    def __init__(
+        self,
+        entries: list[FilelistEntry],
+        config: dict,
+        cache_in_memory: bool = False,
+        cache_device: torch.device | str = "cpu",
+    ):
         data = config["data"]
         self.sample_rate, self.hop = data["sample_rate"], data["hop_length"]
         self.n_fft, self.win_length = data["filter_length"], data["win_length"]
         self.entries = entries
         self.cache = {} if cache_in_memory else None
+        self.cache_device = torch.device(cache_device)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -60,6 +71,7 @@ class TrainingDataset(torch.utils.data.Dataset):
             return self.cache[index]
         item = self._load(self.entries[index])
         if self.cache is not None:
+            item = tuple(part.to(self.cache_device) if isinstance(part, torch.Tensor) else part for part in item)
             self.cache[index] = item
         return item
 
@@ -154,6 +166,9 @@ class BucketSampler(torch.utils.data.Sampler):
         self.batch_size, self.replicas, self.rank = batch_size, replicas, rank
         self.shuffle, self.seed, self.epoch = shuffle, seed, 0
         self.buckets: list[list[int]] = [[] for _ in range(len(boundaries) - 1)]
+        self.boundaries = boundaries
+        self.too_short = sum(1 for length in frames if length <= boundaries[0])
+        self.too_long = sum(1 for length in frames if length > boundaries[-1])
         for index, length in enumerate(frames):
             for b in range(len(boundaries) - 1):
                 if boundaries[b] < length <= boundaries[b + 1]:
@@ -166,6 +181,18 @@ class BucketSampler(torch.utils.data.Sampler):
                 "check the dataset and run preprocess again"
             )
         self.dropped = len(frames) - sum(len(b) for b in self.buckets)
+
+    def dropped_report(self, frames_per_second: float) -> str | None:
+        """One line saying how many items were left out and why (None when none was)."""
+        if not self.dropped:
+            return None
+        low, high = self.boundaries[0] / frames_per_second, self.boundaries[-1] / frames_per_second
+        reasons = [f"{self.too_short} not longer than {low:g} s"] if self.too_short else []
+        reasons += [f"{self.too_long} longer than {high:g} s"] if self.too_long else []
+        return (
+            f"{self.dropped} of {self.dropped + sum(map(len, self.buckets))} training slices left out: "
+            f"{' and '.join(reasons)} (the length buckets' limits); preprocess with chunks in between to use them"
+        )
 
     def set_epoch(self, epoch: int) -> None:
         """Reshuffle deterministically for `epoch`."""

@@ -57,19 +57,21 @@ class ExtractOptions:
         step=1,
     )  # fmt: skip
     device: str = option(
-        "cpu", help="cpu, cuda or cuda:N", label="Extraction device", choices=DEVICES, custom=True, widget="radio"
-    )
+        "auto", help="auto (CUDA when present, else cpu), cpu, cuda or cuda:N", label="Extraction device",
+        choices=DEVICES, custom=True, widget="radio",
+    )  # fmt: skip
 
 
 @dataclass
 class ExtractResult:
-    """Counts of slices processed and skipped, and slices that failed with the reason."""
+    """Counts of slices processed and skipped, slices that failed with the reason, and the device used."""
 
     pitch_done: int = 0
     features_done: int = 0
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     filelist_items: int = 0
+    device: str = ""
 
 
 def pitch_track(wav16k: np.ndarray, method: str, hop: int, device: str = "cpu") -> np.ndarray:
@@ -111,6 +113,7 @@ def extract_run(
     import torch
 
     from rvc.audio import load_audio
+    from rvc.devices import describe_choice, resolve_device
     from rvc.features import load_embedder
     from rvc.features.f0 import coarse_f0, validate_method
 
@@ -123,8 +126,9 @@ def extract_run(
     _copy_config(layout, options.sample_rate, options.version)
     for folder in (layout.features, layout.f0_coarse, layout.f0_hz):
         folder.mkdir(parents=True, exist_ok=True)
-    embedder = load_embedder(options.embedder, device=options.device)
-    result = ExtractResult()
+    device = resolve_device(options.device)
+    embedder = load_embedder(options.embedder, device=device)
+    result = ExtractResult(device=describe_choice(options.device, device))
     for done, path in enumerate(slices, start=1):
         feature_file = layout.features / f"{path.stem}.npy"
         pitch_files = (layout.f0_coarse / f"{path.name}.npy", layout.f0_hz / f"{path.name}.npy")
@@ -135,7 +139,7 @@ def extract_run(
         try:
             wav, _ = load_audio(path, 16000)
             if need_pitch:
-                f0 = pitch_track(wav, options.f0_method, options.hop, options.device)
+                f0 = pitch_track(wav, options.f0_method, options.hop, str(device))
                 _save_npy(pitch_files[0], coarse_f0(f0))
                 _save_npy(pitch_files[1], f0.astype(np.float32))
                 result.pitch_done += 1

@@ -21,8 +21,8 @@ OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam")
 WARMUP_SHAPES = ("linear", "cosine")
 HEAD_STARTS = ("none", "generator", "discriminator")
 MEL_LOSSES = ("multi-scale", "single-scale")
-DEVICES = ("cpu", "cuda")
-"""Training devices; `--gpus` picks the CUDA devices."""
+DEVICES = ("auto", "cpu", "cuda")
+"""Training devices; `auto` is CUDA when present, else the CPU; `--gpus` picks the CUDA devices."""
 
 _MODEL, _SCHEDULE, _OPTIMIZER, _LOSSES, _DEVICES = "model", "schedule", "optimizer", "losses and logging", "devices"
 
@@ -142,19 +142,23 @@ class TrainOptions:
         0, help="length of the head start N steps", label="Head-start steps", group=_OPTIMIZER, metavar="N", low=0
     )
     running_loss_window: int = option(
-        50, help="average running loss over N steps (>= 1; about 15-25 % of the steps per epoch), logged to "
-        "TensorBoard and printed", label="Average running loss window (steps)", group=_LOSSES, metavar="N",
-        low=1, ui_high=10000, step=1,
+        50, help="average running loss over N steps (0 = off; about 15-25 % of the steps per epoch), logged to "
+        "TensorBoard and printed", label="Average running loss window (steps, 0 = off)", group=_LOSSES,
+        metavar="N", low=0, ui_high=10000, step=1,
     )  # fmt: skip
     precision: str = option(
         "fp32", help="fp16/bf16 fall back to fp32 where unsupported (the tab starts with the saved setting)",
         group=_DEVICES, choices=PRECISIONS,
     )  # fmt: skip
     cache_in_memory: bool = option(
-        False, help="keep the whole dataset in (GPU) memory", label="Cache dataset in memory", group=_DEVICES
-    )
+        False, help="keep the whole dataset in memory: on the GPU when training on one, else in RAM",
+        label="Cache dataset in memory (GPU when training on one)", group=_DEVICES,
+    )  # fmt: skip
     mel_loss: str = option("multi-scale", help="mel reconstruction loss", group=_LOSSES, choices=MEL_LOSSES)
-    device: str = option("cpu", help="cpu or cuda (--gpus implies cuda)", group=_DEVICES, choices=DEVICES)
+    device: str = option(
+        "auto", help="auto (CUDA when present, else cpu), cpu or cuda (--gpus implies cuda)", group=_DEVICES,
+        choices=DEVICES,
+    )  # fmt: skip
     gpus: list[int] = option(
         factory=list, help="CUDA GPU ids like 0 or 0-1: one DDP process per GPU (NCCL; gloo on Windows)",
         label="GPUs", group=_DEVICES, metavar="IDS", none_text="none", parse=parse_gpus,
@@ -198,10 +202,20 @@ class TrainOptions:
             (self.grad_clip is None or self.grad_clip > 0, "gradient-norm limit must be > 0, or off"),
             (self.head_start in HEAD_STARTS, f"head start must be one of {', '.join(HEAD_STARTS)}"),
             (_whole(self.head_start_steps, 0), "head-start steps must be a whole number >= 0"),
-            (_whole(self.running_loss_window, 1), "average running loss window must be a whole number of steps >= 1"),
+            (
+                _whole(self.running_loss_window, 0),
+                "average running loss window must be 0 (off) or a whole number of steps >= 1",
+            ),
             (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
             (self.mel_loss in MEL_LOSSES, f"mel loss must be one of {', '.join(MEL_LOSSES)}"),
             (_whole(self.cpu_processes, 1), "CPU processes must be a whole number >= 1"),
+            (
+                not (self.device.startswith("cuda") and self.cpu_processes > 1 and not self.gpus),
+                (
+                    f"{self.cpu_processes} CPU processes train on the CPU, not on {self.device}; for several GPUs "
+                    "give --gpus 0-1 instead, or choose device cpu (or auto) to keep the CPU processes"
+                ),
+            ),
             (all(_whole(g, 0) for g in self.gpus), "GPU ids must be whole numbers >= 0"),
             (_whole(self.holdout, 0), "held-out slices must be a whole number >= 0"),
         ]

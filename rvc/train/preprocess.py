@@ -10,6 +10,7 @@ slices untouched; a successful one also drops the old slices' pitch, features an
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Callable
@@ -124,8 +125,9 @@ def discover_dataset(dataset: str | Path) -> tuple[list[tuple[Path, int]], dict[
     """Audio files of `dataset` with speaker ids, and the speaker-name → id map.
 
     Each sub-folder is a speaker (its files at any depth); audio directly in `dataset` is one more
-    speaker named ".". Speakers are numbered 0.. in order: "." first, then sub-folders sorted by name
-    (numerically where names are numbers).
+    speaker named ".". A sub-folder named by a number is that speaker id (as the fork numbers
+    speakers); the others take the smallest free ids in order: "." first, then sub-folders sorted
+    by name (numerically where names are numbers).
     """
     root = Path(dataset)
     if not root.is_dir():
@@ -142,9 +144,19 @@ def discover_dataset(dataset: str | Path) -> tuple[list[tuple[Path, int]], dict[
             f"No audio files in {root}. Put recordings ({', '.join(sorted(audio.AUDIO_EXTENSIONS))}) there, "
             "one sub-folder per speaker."
         )
-    speakers = {name: speaker for speaker, (name, _files) in enumerate(groups)}
+    speakers = speaker_ids([name for name, _files in groups])
     files = [(path, speakers[name]) for name, found in groups for path in found]
     return files, speakers
+
+
+def speaker_ids(names: list[str]) -> dict[str, int]:
+    """Speaker id per folder name: a number names its id (first come keeps it); other names take free ids in order."""
+    ids: dict[str, int] = {}
+    for name in names:
+        if name.isdigit() and int(name) not in ids.values():
+            ids[name] = int(name)
+    free = (number for number in itertools.count() if number not in ids.values())
+    return {name: ids[name] if name in ids else next(free) for name in names}
 
 
 def chunk_ranges(length: int, sample_rate: int, options: PreprocessOptions) -> list[tuple[int, int]]:

@@ -24,12 +24,18 @@ import torch.distributed as dist
 
 from rvc.configs import segment_frames
 from rvc.errors import RVCError
+from rvc.train.checkpoint_files import LATEST_TAG, prune_after_save, resume_pair
+from rvc.train.device_choice import training_device
 from rvc.train.divergence import OTHER_PROCESS, DivergenceGuard
 from rvc.train.layout import RunLayout
+from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, optimizer_settings, restore_optimizer
 from rvc.train.options import TrainOptions
 from rvc.train.progress import FAILED, FINISHED, TRAINING, EpochRecord, TrainingProgress, read_progress, write_progress
+from rvc.train.run_config import check_version
+from rvc.train.running_loss import EpochMean, WindowAverage
 
-LATEST_TAG = 2333333
+RUNNING_LOSS_KEY = "running_loss"
+"""G checkpoint entry with the partial window of the average running loss."""
 AVERAGE_TAGS = {
     "loss/g/total": "Average_Loss/Generator_Avg_Total",
     "loss/g/adv": "Average_Loss/Generator_Avg_ADV",
@@ -71,16 +77,6 @@ def _split_holdout(entries: list, count: int, seed: int) -> tuple[list, list]:
     return [e for e in entries if e.wav not in held_paths], [real[i] for i in sorted(held)]
 
 
-def _numbered_pairs(folder: Path) -> list[int]:
-    """Checkpoint numbers that have both a G_ and a D_ file, newest first."""
-    numbers = {}
-    for path in folder.glob("[GD]_*.pth"):
-        stem = path.stem[2:]
-        if stem.isdigit():
-            numbers.setdefault(int(stem), set()).add(path.name[0])
-    return sorted((n for n, kinds in numbers.items() if kinds == {"G", "D"}), reverse=True)
-
-
 class Trainer:
     """One training process (rank) of a run."""
 
@@ -95,15 +91,15 @@ class Trainer:
                 f"run {options.name!r} was extracted for {self.config['data']['sample_rate']} Hz, not "
                 f"{options.sample_rate} Hz; train at that rate or preprocess a new run"
             )
+        check_version(self.config, options.version, options.name)
+        self.device, self.device_note = training_device(options, rank, world_size)
         if options.gpus:
-            self.device = torch.device("cuda", options.gpus[rank])
             torch.cuda.set_device(self.device)
-        else:
-            self.device = torch.device(options.device if world_size == 1 else "cpu")
         self.precision = resolve_precision(options.precision, self.device)
         self.hop = self.config["data"]["hop_length"]
         self.is_main = rank == 0
         self.writer = None
+        self.window = WindowAverage(options.running_loss_window)
 
     def log(self, message: str) -> None:
         """Print a line from rank 0 (flushed, so the UI and CLI see it at once)."""
@@ -124,16 +120,21 @@ class Trainer:
                 "run extract again with the same pitch setting as training"
             )
         train_entries, holdout = _split_holdout(entries, o.holdout, o.seed)
-        self.dataset = TrainingDataset(train_entries, self.config, cache_in_memory=o.cache_in_memory)
+        self.dataset = TrainingDataset(
+            train_entries, self.config, cache_in_memory=o.cache_in_memory, cache_device=self.device
+        )
         self.holdout = TrainingDataset(holdout, self.config, cache_in_memory=True)
         frames = [self.dataset.frames(i) for i in range(len(self.dataset))]
         self.sampler = BucketSampler(frames, o.batch_size, replicas=self.world_size, rank=self.rank, seed=o.seed)
+        dropped = self.sampler.dropped_report(self.options.sample_rate / self.hop)
+        if dropped:
+            self.log(f"warning: {dropped}")
         self.loader = torch.utils.data.DataLoader(
             self.dataset,
             batch_sampler=self.sampler,
             collate_fn=collate,
             num_workers=0,
-            pin_memory=self.device.type == "cuda",
+            pin_memory=self.device.type == "cuda" and not o.cache_in_memory,
         )
 
         self.build_models(speakers=max(e.speaker for e in entries) + 1)
@@ -167,6 +168,8 @@ class Trainer:
         self.optim_d = build_optimizer(
             self.discriminator.parameters(), OptimizerSettings(o.optimizer, o.lr_d, **common)
         )
+        mark_initial_lr(self.optim_g, o.lr_g)
+        mark_initial_lr(self.optim_d, o.lr_d)
         self.schedule_g = LRSchedule(o.lr_g, o.lr_decay, o.warmup_epochs, o.warmup_shape)
         self.schedule_d = LRSchedule(o.lr_d, o.lr_decay, o.warmup_epochs, o.warmup_shape)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision.scaler)
@@ -175,21 +178,18 @@ class Trainer:
         """(first epoch to train, global step): from the latest checkpoint pair, else from pretrained/scratch."""
         from rvc.models.checkpoints import load_checkpoint
 
-        pairs = _numbered_pairs(self.layout.root)
-        if pairs:
-            number = pairs[0]
-            load_checkpoint(
-                self.layout.root / f"D_{number}.pth",
-                self.discriminator,
-                self.optim_d,
-                scaler=self.scaler if self.precision.scaler else None,
-            )
-            state = load_checkpoint(
-                self.layout.root / f"G_{number}.pth",
-                self.generator,
-                self.optim_g,
-                scaler=self.scaler if self.precision.scaler else None,
-            )
+        pair = resume_pair(self.layout.root)
+        if pair is not None:
+            scaler = self.scaler if self.precision.scaler else None
+            stored_d = load_checkpoint(pair.discriminator, self.discriminator, scaler=scaler).stored
+            state = load_checkpoint(pair.generator, self.generator, scaler=scaler)
+            notices = [
+                restore_optimizer(self.optim_g, self.options.optimizer, state.stored),
+                restore_optimizer(self.optim_d, self.options.optimizer, stored_d),
+            ]
+            for notice in dict.fromkeys(filter(None, notices)):
+                self.log(f"notice: {notice}")
+            self.window.load_state_dict(state.stored.get(RUNNING_LOSS_KEY) or {})
             step = state.step if state.step is not None else state.epoch * len(self.sampler)
             self.log(f"resuming {self.options.name} after epoch {state.epoch} (step {step})")
             return state.epoch + 1, step
@@ -375,11 +375,12 @@ class Trainer:
                 learning_rate=lr,
                 step=self.step,
                 scaler=scaler,
+                extra={
+                    SETTINGS_KEY: optimizer_settings(o.optimizer, optimizer),
+                    **({RUNNING_LOSS_KEY: self.window.state_dict()} if prefix == "G" else {}),
+                },
             )
-        if o.keep_latest_only:
-            for path in self.layout.root.glob("[GD]_*.pth"):
-                if path.stem[2:].isdigit() and int(path.stem[2:]) != tag:
-                    path.unlink()
+        prune_after_save(self.layout.root, tag, o.keep_latest_only)
         self.log(f"saved checkpoints G_{tag}.pth / D_{tag}.pth (epoch {epoch}, step {self.step})")
         if o.export_every_save or final:
             voice = export_voice(self.layout, self.generator, self.config, epoch=epoch, step=self.step, author=o.author)
@@ -445,20 +446,18 @@ class Trainer:
 
     def fit(self) -> None:
         """Train from `start_epoch` to `options.epochs`."""
-        from rvc.train.running_loss import EpochMean, WindowAverage
-
         o = self.options
         if self.is_main:
             from torch.utils.tensorboard import SummaryWriter
 
             self.writer = SummaryWriter(log_dir=str(self.layout.eval_dir))
+            self.log(self.device_note)
             if self.precision.note:
                 self.log(f"warning: {self.precision.note}")
         history: list[EpochRecord] = []
         previous = read_progress(self.layout.progress) if self.is_main and self.start_epoch > 1 else None
         if previous is not None:
             history = [record for record in previous.history if record.epoch < self.start_epoch]
-        window = WindowAverage(o.running_loss_window)
         # With a loss scaler an overflowing gradient norm is routine (the scaler skips the step and lowers the scale).
         self.guard = DivergenceGuard(losses_only=self.precision.scaler)
         averaged = None
@@ -469,8 +468,8 @@ class Trainer:
         self.log(
             f"training {o.name}: epochs {self.start_epoch}-{o.epochs}, {len(self.sampler)} steps per epoch, "
             f"{o.vocoder}, {o.optimizer}, {self.precision.name} on {self.device}"
-            f"{f' x{self.world_size}' if self.world_size > 1 else ''}; average running loss every "
-            f"{o.running_loss_window} steps"
+            f"{f' x{self.world_size}' if self.world_size > 1 else ''}; average running loss "
+            f"{f'every {o.running_loss_window} steps' if o.running_loss_window else 'off'}"
         )
         started = time.monotonic()
         for epoch in range(self.start_epoch, o.epochs + 1):
@@ -482,7 +481,7 @@ class Trainer:
                 losses = self.train_step(batch)
                 self._check_divergence(losses, epoch, history)
                 epoch_mean.add(losses)
-                window_means = window.add(losses)
+                window_means = self.window.add(losses)
                 if window_means is not None and self.is_main:
                     averaged = window_means
                     for name, value in window_means.items():

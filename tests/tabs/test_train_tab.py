@@ -49,8 +49,20 @@ def test_tab_builds_inside_blocks():
         train_tab.build()
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
     for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (empty = off)",
-                  "Average running loss window (steps)", "Silent (mute) files per speaker", "Losses", "Preset"):  # fmt: skip
+                  "Average running loss window (steps, 0 = off)", "Silent (mute) files per speaker", "Losses",
+                  "Preset"):  # fmt: skip
         assert label in labels
+
+
+def test_device_controls_offer_and_start_on_auto():
+    with gr.Blocks() as demo, gr.Tab("Train"):
+        train_tab.build()
+    devices = {block.label: block for block in demo.blocks.values() if getattr(block, "label", None) in
+               ("device", "Device", "Extraction device")}  # fmt: skip
+    assert len(devices) == 2, sorted(devices)
+    for block in devices.values():
+        assert block.value == "auto"
+        assert "auto" in [choice[1] if isinstance(choice, tuple) else choice for choice in block.choices]
 
 
 def test_every_option_round_trips_through_the_components():
@@ -87,7 +99,7 @@ def test_preset_save_and_load_round_trip(presets):
 
 def test_preset_errors_are_messages(presets):
     values = _values(TrainOptions(name="voice"))
-    values[train_tab.TRAINING_FIELDS.index("running_loss_window")] = 0
+    values[train_tab.TRAINING_FIELDS.index("running_loss_window")] = -1
     message, _ = train_tab.save_preset("bad", "voice", *values)
     assert message.startswith("❌ Preset not saved: invalid training option: average running loss window")
     assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0].startswith(

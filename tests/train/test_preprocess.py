@@ -20,6 +20,7 @@ from rvc.train.preprocess import (
     discover_dataset,
     format_duration,
     preprocess_dataset,
+    speaker_ids,
 )
 from rvc.train.slicer import find_segments
 
@@ -178,13 +179,14 @@ def test_discover_dataset_numbers_speakers(tmp_path):
     (root / "empty").mkdir()
     (root / "readme.md").write_text("no audio")
     files, speakers = discover_dataset(root)
-    assert speakers == {".": 0, "2": 1, "10": 2, "alice": 3}
+    assert speakers == {".": 0, "2": 2, "10": 10, "alice": 1}  # numbered folders keep their number, as the fork's
     assert [(p.relative_to(root).as_posix(), s) for p, s in files] == [
         ("top.wav", 0),
-        ("2/deep/b.mp3", 1),
-        ("10/a.wav", 2),
-        ("alice/c.flac", 3),
+        ("2/deep/b.mp3", 2),
+        ("10/a.wav", 10),
+        ("alice/c.flac", 1),
     ]
+    assert speaker_ids([".", "0", "1", "01", "bob"]) == {".": 2, "0": 0, "1": 1, "01": 3, "bob": 4}
     with pytest.raises(RVCError, match="No audio files in"):
         discover_dataset(root / "empty")
     with pytest.raises(RVCError, match="Dataset folder not found"):

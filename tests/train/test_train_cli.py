@@ -97,7 +97,17 @@ def test_save_preset_writes_the_options_and_starts_nothing(tmp_path, capsys):
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
-        (["--running-loss-window", "0"], "average running loss window must be a whole number of steps >= 1"),
+        (
+            ["--running-loss-window", "-1"],
+            "average running loss window must be 0 (off) or a whole number of steps >= 1",
+        ),
+        (
+            ["--device", "cuda", "--cpu-processes", "2"],
+            (
+                "2 CPU processes train on the CPU, not on cuda; for several GPUs give --gpus 0-1 instead, "
+                "or choose device cpu (or auto) to keep the CPU processes"
+            ),
+        ),
         (["--lr-g", "0"], "learning rates must be > 0"),
         (["--vocoder", "RefineGAN", "--no-f0"], "MRF HiFi-GAN and RefineGAN need pitch guidance"),
         (["--grad-clip", "-1"], "gradient-norm limit must be > 0, or off"),
