@@ -166,6 +166,14 @@ class AdamWBF16(torch.optim.Optimizer):
             raise ValueError(f"invalid AdamW-bf16 settings: lr={lr}, betas={betas}, eps={eps}, wd={weight_decay}")
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
 
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Load as torch does (which casts the moments to each parameter's dtype), then store them in bf16 again."""
+        super().load_state_dict(state_dict)
+        for state in self.state.values():
+            for key in ("exp_avg", "exp_avg_sq"):
+                if key in state:
+                    state[key] = state[key].to(torch.bfloat16)
+
     @torch.no_grad()
     def step(self, closure=None):
         """One update of every parameter that has a gradient; returns the closure's loss if given."""

@@ -15,8 +15,9 @@ def _vocoder(name: str) -> torch.nn.Module:
     torch.manual_seed(0)
     return build_vocoder(
         name, initial_channel=8, resblock_kernel_sizes=[3, 7], resblock_dilation_sizes=[[1, 3], [1, 3]],
-        upsample_rates=[10, 8, 2, 2], upsample_initial_channel=32, upsample_kernel_sizes=[20, 16, 4, 4],
-        gin_channels=4, sr=SR,
+        upsample_rates=[10, 8, 2, 2], upsample_kernel_sizes=[20, 16, 4, 4], gin_channels=4, sr=SR,
+        # RefineGAN's skip paths have fixed widths that only fit its real 512 channels.
+        upsample_initial_channel=512 if name == "RefineGAN" else 32,
     )  # fmt: skip
 
 

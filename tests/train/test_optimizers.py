@@ -8,7 +8,6 @@ from pytorch_optimizer import Ranger as ReferenceRanger
 from torch import nn
 
 from rvc.errors import RVCError
-from rvc.train.options import OPTIMIZERS, TrainOptions
 from rvc.train.optimizers import (
     OPTIMIZER_NAMES,
     AdamWBF16,
@@ -18,6 +17,7 @@ from rvc.train.optimizers import (
     centralize_gradient,
     optimizer_settings,
 )
+from rvc.train.options import OPTIMIZERS, TrainOptions
 
 
 def _model(seed: int = 0) -> nn.Module:
@@ -173,10 +173,12 @@ def test_adamw_bf16_keeps_its_moments_in_bf16_and_follows_adamw():
     optimizer = AdamWBF16(ours.parameters(), **settings)
     mine = _train(ours, optimizer, 8)
     theirs = _train(reference, torch.optim.AdamW(reference.parameters(), **settings), 8)
-    for p in ours.parameters():
-        state = optimizer.state[p]
-        assert state["exp_avg"].dtype == state["exp_avg_sq"].dtype == torch.bfloat16
-        assert p.dtype == torch.float32
+    restored = AdamWBF16(_model().parameters(), **settings)
+    restored.load_state_dict(optimizer.state_dict())
+    for states in (optimizer.state, restored.state):
+        for state in states.values():
+            assert state["exp_avg"].dtype == state["exp_avg_sq"].dtype == torch.bfloat16
+    assert all(p.dtype == torch.float32 for p in ours.parameters())
     moved = (theirs[-1] - theirs[0]).abs().max()
     assert (mine[-1] - theirs[-1]).abs().max() < 0.05 * moved
 
