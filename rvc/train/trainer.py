@@ -294,7 +294,9 @@ class Trainer:
         segment = segment_frames(self.config) * self.hop
         wave = slice_segments(batch.wave, ids_slice * self.hop, segment)
 
-        for _ in range(o.d_steps if update_d else 0):
+        for d_step in range(o.d_steps if update_d else 0):
+            if d_step:
+                self.scaler.update()  # a loss scaler unscales each optimizer once per update
             with self._autocast():
                 real, fake, _, _ = self.discriminator(wave, y_hat.detach())
             loss_d = discriminator_loss(real, fake)

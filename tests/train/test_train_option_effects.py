@@ -64,10 +64,12 @@ def test_deterministic_turns_cudnn_autotuning_off():
     assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
 
 
-@pytest.mark.parametrize("d_steps", [1, 3])
-def test_d_steps_updates_the_discriminator_that_often_per_generator_update(d_steps, monkeypatch):
+@pytest.mark.parametrize(("d_steps", "scaler"), [(1, False), (3, False), (2, True)])
+def test_d_steps_updates_the_discriminator_that_often_per_generator_update(d_steps, scaler, monkeypatch):
     use_tiny_discriminator(monkeypatch)
     trainer = _trainer(d_steps=d_steps)
+    if scaler:  # as fp16 on CUDA: each repeated D step must be unscaled after its own scaler update
+        trainer.scaler = torch.amp.GradScaler("cpu", init_scale=2.0)
     calls = {"d": 0, "g": 0}
     for key, optimizer in (("d", trainer.optim_d), ("g", trainer.optim_g)):
         step = optimizer.step
