@@ -15,14 +15,14 @@ import pytest
 
 from rvc.errors import RVCError
 from rvc.processes import free_port
+from rvc.testing.tiny_training import make_tiny_run
 from rvc.train.distributed import ProcessGroupEnv, process_group_env
 from rvc.train.progress import read_progress
-from tests.train.tiny_run import make_tiny_run
 
 ROOT = Path(__file__).resolve().parents[2]
 # The real `python -m rvc train`, with the tiny discriminator swapped in so that a step takes seconds.
 NODE = (
-    "import sys; from tests.train.tiny_run import use_tiny_discriminator; use_tiny_discriminator(); "
+    "import sys; from rvc.testing.tiny_training import use_tiny_discriminator; use_tiny_discriminator(); "
     "from rvc import cli; sys.exit(cli.main(sys.argv[1:]))"
 )
 TRAIN = ["train", "--name", "voice", "--sample-rate", "32000", "--epochs", "1", "--batch-size", "1",
@@ -45,16 +45,21 @@ def test_two_processes_train_as_one_group_like_two_nodes(tmp_path, monkeypatch):
         monkeypatch.setenv("RVC_LOGS_DIR", str(logs))
         make_tiny_run("voice", slices=2)
     port = str(free_port())
+    logs_out = [tmp_path / f"rank{rank}.log" for rank in range(2)]
     processes = []
     for rank, logs in enumerate(nodes):
         env = {**os.environ, "RVC_LOGS_DIR": str(logs), "RANK": str(rank), "WORLD_SIZE": "2", "LOCAL_RANK": "0",
                "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port}  # fmt: skip
-        command = [sys.executable, "-c", NODE, *TRAIN]
-        processes.append(
-            subprocess.Popen(command, cwd=ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        )
-    outputs = [process.communicate(timeout=600)[0] for process in processes]
-    assert [process.returncode for process in processes] == [0, 0], outputs
+        with open(logs_out[rank], "w") as out:  # files, not pipes: an unread pipe could stall a rank
+            command = [sys.executable, "-c", NODE, *TRAIN]
+            processes.append(subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT))
+    try:
+        codes = [process.wait(timeout=900) for process in processes]
+    finally:
+        for process in processes:
+            process.kill()
+    outputs = [path.read_text() for path in logs_out]
+    assert codes == [0, 0], outputs
     assert "on cpu x2" in outputs[0], outputs[0]
     progress = read_progress(nodes[0] / "voice" / "progress.json")
     # Two slices shared by two ranks at batch 1: one step each. A process training alone would take two.

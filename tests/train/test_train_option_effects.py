@@ -7,10 +7,10 @@ import functools
 import pytest
 import torch
 
+from rvc.testing.tiny_training import tiny_config, use_tiny_discriminator, write_tiny_config
 from rvc.train.options import TrainOptions
 from rvc.train.trainer import Trainer
 from tests.train.test_trainer_steps import _batch
-from tests.train.tiny_run import tiny_config, use_tiny_discriminator, write_tiny_config
 
 SR = 32000
 
