@@ -2,7 +2,8 @@
 
 Every training option has a flag; `--preset FILE` loads a JSON preset first and flags given
 explicitly override it. The trainer resumes from the run's latest checkpoint by itself, so
-running the same command again after a stop continues the run.
+running the same command again after a stop continues the run. Under `torchrun` (RANK, WORLD_SIZE,
+MASTER_ADDR, MASTER_PORT set) it trains in this process as one rank of that group instead of starting a child.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 from rvc.option_spec import add_option_arguments, values_from_args
+from rvc.train.distributed import process_group_env
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 
@@ -63,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     notice = options.pretrained_notice()
     if notice:
         print(f"warning: {notice}", file=sys.stderr)
+    if process_group_env() is not None:
+        return _train_in_group(options)
     log_start = _size(RunLayout.named(options.name).train_log)
     job = launcher.start_training(options)
     print(f"training {options.name!r} started (pid {job.pid}); log: {job.log_file}", flush=True)
@@ -81,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
     if code != 0:
         print(f"training process exited with code {code}; the log above says why", file=sys.stderr)
         return 1
+    return 0
+
+
+def _train_in_group(options: TrainOptions) -> int:
+    """Under torchrun: train in this process as one rank of the group the environment describes."""
+    from rvc.train.trainer import train
+
+    train(options)
     return 0
 
 

@@ -8,10 +8,13 @@ from rvc.devices import describe_choice, resolve_device
 from rvc.train.options import TrainOptions
 
 
-def training_device(options: TrainOptions, rank: int, world_size: int) -> tuple[torch.device, str]:
-    """(device of process `rank`, log line): its GPU from `gpus`, the CPU for CPU processes, else `options.device`."""
+def training_device(
+    options: TrainOptions, rank: int, world_size: int, local_rank: int | None = None
+) -> tuple[torch.device, str]:
+    """(device of process `rank`, log line): its GPU from `gpus` (by `local_rank` under torchrun), the CPU for CPU
+    processes, else `options.device`."""
     if options.gpus:
-        device = torch.device("cuda", options.gpus[rank])
+        device = torch.device("cuda", options.gpus[rank if local_rank is None else local_rank])
         return device, f"device: {device} (--gpus {'-'.join(map(str, options.gpus))})"
     if world_size > 1:
         return torch.device("cpu"), f"device: cpu ({world_size} CPU processes)"

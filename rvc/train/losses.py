@@ -38,10 +38,12 @@ def kl_loss(
     return torch.sum(kl * mask) / torch.sum(mask)
 
 
-def multiscale_mel_loss(real: torch.Tensor, fake: torch.Tensor, sample_rate: int) -> torch.Tensor:
-    """Sum over the eight mel scales of mean |log10 mel(real) - log10 mel(fake)|; waveforms `[B, 1, N]`."""
-    real_mels = multiscale_log_mels(real.float(), sample_rate)
-    fake_mels = multiscale_log_mels(fake.float(), sample_rate)
+def multiscale_mel_loss(
+    real: torch.Tensor, fake: torch.Tensor, sample_rate: int, vocoder: str = "HiFi-GAN"
+) -> torch.Tensor:
+    """Sum over the mel scales for `vocoder` of mean |log10 mel(real) - log10 mel(fake)|; waveforms `[B, 1, N]`."""
+    real_mels = multiscale_log_mels(real.float(), sample_rate, vocoder)
+    fake_mels = multiscale_log_mels(fake.float(), sample_rate, vocoder)
     return sum(torch.nn.functional.l1_loss(r, f) for r, f in zip(real_mels, fake_mels, strict=True))
 
 

@@ -104,6 +104,9 @@ def mel_spectrogram(
 
 
 MULTISCALE_N_MELS = (5, 10, 20, 40, 80, 160, 320, 480)
+REFINEGAN_N_MELS = (5, 10, 20, 40, 80, 160, 320)
+REFINEGAN_WINDOWS = (32, 64, 128, 256, 512, 1024, 2048)
+"""Applio's multi-scale mel loss for RefineGAN: seven fixed windows with hop = window // 4, whatever the rate."""
 
 
 def multiscale_windows(n_mels: tuple[int, ...] = MULTISCALE_N_MELS) -> list[int]:
@@ -111,12 +114,22 @@ def multiscale_windows(n_mels: tuple[int, ...] = MULTISCALE_N_MELS) -> list[int]
     return [1 << ((16 * m).bit_length() - 1) for m in n_mels]
 
 
-def multiscale_log_mels(audio: torch.Tensor, sample_rate: int) -> list[torch.Tensor]:
-    """log10 mels of `audio` `[B, N]` at the eight scales of the multi-scale mel loss (hop = sr // 100)."""
+def multiscale_mel_scales(sample_rate: int, vocoder: str = "HiFi-GAN") -> list[tuple[int, int, int]]:
+    """(n_mels, window = n_fft, hop) per scale of the multi-scale mel loss.
+
+    RefineGAN: Applio's seven scales (the RefineGAN layout we train is Applio's); every other vocoder: the
+    Codename fork's eight scales with hop = sr // 100.
+    """
+    if vocoder == "RefineGAN":
+        return [(m, w, w // 4) for m, w in zip(REFINEGAN_N_MELS, REFINEGAN_WINDOWS, strict=True)]
+    return [(m, w, sample_rate // 100) for m, w in zip(MULTISCALE_N_MELS, multiscale_windows(), strict=True)]
+
+
+def multiscale_log_mels(audio: torch.Tensor, sample_rate: int, vocoder: str = "HiFi-GAN") -> list[torch.Tensor]:
+    """log10 mels of `audio` `[B, N]` at each scale of the multi-scale mel loss for `vocoder` (centred STFTs)."""
     audio = audio.squeeze(1) if audio.dim() == 3 else audio
-    hop = sample_rate // 100
     mels = []
-    for n_mels, window in zip(MULTISCALE_N_MELS, multiscale_windows(), strict=True):
+    for n_mels, window, hop in multiscale_mel_scales(sample_rate, vocoder):
         spec = spectrogram(audio, window, hop, window, center=True)
         basis = _mel_basis(sample_rate, window, n_mels, 0.0, None, str(spec.device))
         mels.append(torch.log10(torch.clamp(torch.matmul(basis, spec), min=1e-5)))

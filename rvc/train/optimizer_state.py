@@ -18,6 +18,8 @@ import torch
 SETTINGS_KEY = "optimizer_settings"
 """Top-level checkpoint entry with the optimizer's name, class and param-group hyper-parameters."""
 _NOT_SETTINGS = ("params", "lr", "initial_lr")
+_CHOSEN = ("lr", "initial_lr", "betas", "eps", "weight_decay", "use_gc", "fused", "foreach")
+"""Group entries the options (or the runtime) choose; the rest, e.g. Prodigy's learned step size `d`, is state."""
 _PLAIN = (bool, int, float, str, type(None))
 
 
@@ -28,7 +30,7 @@ def _plain(value: Any) -> bool:
     return isinstance(value, _PLAIN)
 
 
-def optimizer_settings(name: str, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
+def recorded_settings(name: str, optimizer: torch.optim.Optimizer) -> dict[str, Any]:
     """What a checkpoint records: `name` (as the user chose it), the class, and each group's hyper-parameters."""
     groups = [
         {key: value for key, value in group.items() if key not in _NOT_SETTINGS and _plain(value)}
@@ -73,7 +75,7 @@ def _changes(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> list[
     changes = []
     for old, new in zip(before, after, strict=False):
         for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
+            if key in _CHOSEN and old.get(key) != new.get(key):
                 changes.append(f"{key} {old.get(key)} → {new.get(key)}")
     return list(dict.fromkeys(changes))
 
@@ -87,14 +89,14 @@ def restore_optimizer(optimizer: torch.optim.Optimizer, name: str, stored: dict[
     if not isinstance(saved, dict) or not saved.get("param_groups"):
         return f"the checkpoint has no optimizer state; starting fresh {name} state"
     record = stored.get(SETTINGS_KEY)
-    current = optimizer_settings(name, optimizer)
+    current = recorded_settings(name, optimizer)
     if isinstance(record, dict) and (record.get("name"), record.get("class")) != (name, current["class"]):
         return f"optimizer changed from {record.get('name')} to {name}; starting fresh optimizer state"
     problem = _misfit(optimizer, saved)
     if problem is not None:
         made_by = record.get("name") if isinstance(record, dict) else "another optimizer or tool"
         return f"the checkpoint's optimizer state ({made_by}) does not fit {name}: {problem}; starting fresh state"
-    wanted = [{key: value for key, value in group.items() if key != "params"} for group in optimizer.param_groups]
+    wanted = [{key: value for key, value in group.items() if key in _CHOSEN} for group in optimizer.param_groups]
     optimizer.load_state_dict(saved)
     for group, values in zip(optimizer.param_groups, wanted, strict=True):
         group.update(values)

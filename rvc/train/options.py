@@ -17,10 +17,14 @@ from rvc.models.vocoders import VOCODER_NAMES
 from rvc.option_spec import option
 from rvc.paths import check_run_name
 
-OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam")
+OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam", "AdamW-bf16", "Prodigy", "DiffGrad", "Ranger21")
+"""The names `rvc.train.optimizers` builds (kept here so the options import no torch)."""
 WARMUP_SHAPES = ("linear", "cosine")
+LR_SCHEDULES = ("exponential", "cosine", "constant")
 HEAD_STARTS = ("none", "generator", "discriminator")
-MEL_LOSSES = ("multi-scale", "single-scale")
+MEL_LOSSES = ("multi-scale", "single-scale", "multi-resolution-stft")
+MAX_D_STEPS = 3
+_OPTIMIZER_DEFAULT = "the optimizer's default"
 DEVICES = ("auto", "cpu", "cuda")
 """Training devices; `auto` is CUDA when present, else the CPU; `--gpus` picks the CUDA devices."""
 
@@ -44,6 +48,16 @@ def parse_grad_clip(text: str) -> float | None:
         return float(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a number or 'off'") from None
+
+
+def parse_optional_float(text: str) -> float | None:
+    """A number, or None from "default" (the optimizer's own value)."""
+    if text.strip().lower() in ("", "default", _OPTIMIZER_DEFAULT):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number or 'default'") from None
 
 
 def _vocoder(text: str) -> str:
@@ -101,34 +115,52 @@ class TrainOptions:
         metavar="PATH", none_text="the public one",
     )  # fmt: skip
     optimizer: str = option(
-        "Ranger2020", help="Ranger2020 = RAdam + LookAhead (k=6, a=0.5)", group=_OPTIMIZER, choices=OPTIMIZERS
-    )
-    lr_g: float = option(
-        1e-4, help="initial learning rate of the generator", label="Initial LR of the generator", group=_OPTIMIZER,
-        metavar="LR",
+        "Ranger2020", help="Ranger2020 = RAdam + LookAhead (k=6, a=0.5); AdamW-bf16 keeps its moments in bf16; "
+        "Prodigy learns its step size (LR 1.0 scales it); DiffGrad, Ranger21 from pytorch-optimizer",
+        group=_OPTIMIZER, choices=OPTIMIZERS,
     )  # fmt: skip
-    lr_d: float = option(
-        1e-4, help="initial learning rate of the discriminator", label="Initial LR of the discriminator",
-        group=_OPTIMIZER, metavar="LR",
+    lr_g: float | None = option(
+        None, help="initial learning rate of the generator, or 'default'", label="Initial LR of the generator",
+        group=_OPTIMIZER, metavar="LR|default", none_text=f"{_OPTIMIZER_DEFAULT} (1e-4; Prodigy 1.0)",
+        parse=parse_optional_float,
+    )  # fmt: skip
+    lr_d: float | None = option(
+        None, help="initial learning rate of the discriminator, or 'default'", label="Initial LR of the discriminator",
+        group=_OPTIMIZER, metavar="LR|default", none_text=f"{_OPTIMIZER_DEFAULT} (1e-4; Prodigy 1.0)",
+        parse=parse_optional_float,
     )  # fmt: skip
     betas: tuple[float, float] = option(
         (0.8, 0.99), help="Adam betas B1 B2, each in [0, 1)", label="Adam betas (β1 β2)", group=_OPTIMIZER,
         metavar=("B1", "B2"),
     )  # fmt: skip
-    eps: float = option(1e-8, help="optimizer epsilon", label="ε", group=_OPTIMIZER)
-    weight_decay: float = option(0.0, help="decoupled weight decay >= 0", group=_OPTIMIZER, low=0)
+    eps: float | None = option(
+        None, help="optimizer epsilon > 0, or 'default'", label="ε", group=_OPTIMIZER, metavar="EPS|default",
+        none_text=f"{_OPTIMIZER_DEFAULT} (AdamW 1e-9, others 1e-8)", parse=parse_optional_float,
+    )  # fmt: skip
+    weight_decay: float | None = option(
+        None, help="decoupled weight decay >= 0, or 'default'", group=_OPTIMIZER, low=0, metavar="WD|default",
+        none_text=f"{_OPTIMIZER_DEFAULT} (AdamW 0.01, others 0)", parse=parse_optional_float,
+    )  # fmt: skip
     gradient_centralization: bool = option(
-        True, help="Ranger2020 gradient centralization (not on biases or weight-norm magnitudes)",
-        label="Gradient centralization (Ranger2020)", group=_OPTIMIZER,
+        True, help="Ranger2020/Ranger21 gradient centralization (Ranger2020: not on biases or weight-norm magnitudes)",
+        label="Gradient centralization (Ranger2020, Ranger21)", group=_OPTIMIZER,
     )  # fmt: skip
     warmup_epochs: int = option(
         0, help="LR warmup length N epochs: 0 = off", label="Warmup epochs (0 = off)", group=_OPTIMIZER,
         metavar="N", low=0, ui_high=100, step=1,
     )  # fmt: skip
     warmup_shape: str = option("linear", help="warmup curve", group=_OPTIMIZER, choices=WARMUP_SHAPES)
+    lr_schedule: str = option(
+        "exponential", help="LR after the warmup: exponential decay by γ per epoch, cosine annealing to η_min "
+        "at the last epoch, or constant", label="LR schedule after warmup", group=_OPTIMIZER, choices=LR_SCHEDULES,
+    )  # fmt: skip
     lr_decay: float = option(
         0.999875, help="exponential LR decay per epoch after warmup (gamma)", label="LR decay per epoch (γ)",
         group=_OPTIMIZER, high=1,
+    )  # fmt: skip
+    lr_min: float = option(
+        3e-5, help="cosine annealing: the LR it anneals to (η_min >= 0, below the initial LR)",
+        label="Cosine annealing floor (η_min)", group=_OPTIMIZER, metavar="LR", low=0,
     )  # fmt: skip
     grad_clip: float | None = option(
         None, help="gradient-norm limit X > 0, or 'off'", label="Gradient-norm limit (empty = off)",
@@ -154,7 +186,14 @@ class TrainOptions:
         False, help="keep the whole dataset in memory: on the GPU when training on one, else in RAM",
         label="Cache dataset in memory (GPU when training on one)", group=_DEVICES,
     )  # fmt: skip
-    mel_loss: str = option("multi-scale", help="mel reconstruction loss", group=_LOSSES, choices=MEL_LOSSES)
+    mel_loss: str = option(
+        "multi-scale", help="spectral reconstruction loss: multi-scale mel (RefineGAN: Applio's 7 scales), "
+        "single-scale mel, or multi-resolution STFT", label="Spectral loss", group=_LOSSES, choices=MEL_LOSSES,
+    )  # fmt: skip
+    d_steps: int = option(
+        1, help="discriminator updates per generator update (on the same batch)", label="D steps per G step",
+        group=_LOSSES, metavar="N", low=1, high=MAX_D_STEPS, step=1,
+    )  # fmt: skip
     device: str = option(
         "auto", help="auto (CUDA when present, else cpu), cpu or cuda (--gpus implies cuda)", group=_DEVICES,
         choices=DEVICES,
@@ -166,6 +205,21 @@ class TrainOptions:
     cpu_processes: int = option(
         1, help="DDP processes on the CPU with gloo (1 = no DDP)", label="CPU processes (DDP with gloo)",
         group=_DEVICES, metavar="N", low=1,
+    )  # fmt: skip
+    tf32: bool = option(
+        False, help="TF32 matmuls and convolutions on Ampere+ GPUs (faster, slightly less exact)", label="TF32",
+        group=_DEVICES,
+    )  # fmt: skip
+    cudnn_benchmark: bool = option(
+        True, help="let cuDNN pick the fastest convolution algorithms", label="cuDNN benchmark", group=_DEVICES
+    )
+    deterministic: bool = option(
+        False, help="deterministic cuDNN convolutions (reproducible, slower)", label="cuDNN deterministic",
+        group=_DEVICES,
+    )  # fmt: skip
+    gradient_checkpointing: bool = option(
+        False, help="recompute the vocoder's residual blocks in the backward pass: less GPU memory, slower steps",
+        label="Gradient checkpointing (low VRAM)", group=_DEVICES,
     )  # fmt: skip
     seed: int = option(1234, help="random seed", group=_SCHEDULE)
     author: str | None = option(
@@ -193,12 +247,15 @@ class TrainOptions:
             (_whole(self.batch_size, 1), "batch size must be a whole number >= 1"),
             (_whole(self.save_every, 1), "save every N epochs must be a whole number >= 1"),
             (self.optimizer in OPTIMIZERS, f"optimizer must be one of {', '.join(OPTIMIZERS)}"),
-            (self.lr_g > 0 and self.lr_d > 0, "learning rates must be > 0"),
+            (all(lr is None or lr > 0 for lr in (self.lr_g, self.lr_d)), "learning rates must be > 0"),
             (all(0 <= b < 1 for b in self.betas) and len(self.betas) == 2, "betas must be two numbers in [0, 1)"),
-            (self.eps > 0 and self.weight_decay >= 0, "eps must be > 0 and weight decay >= 0"),
+            (self.eps is None or self.eps > 0, "eps must be > 0 (or default)"),
+            (self.weight_decay is None or self.weight_decay >= 0, "weight decay must be >= 0 (or default)"),
             (_whole(self.warmup_epochs, 0), "warmup epochs must be a whole number >= 0 (0 = off)"),
             (self.warmup_shape in WARMUP_SHAPES, f"warmup shape must be one of {', '.join(WARMUP_SHAPES)}"),
+            (self.lr_schedule in LR_SCHEDULES, f"LR schedule must be one of {', '.join(LR_SCHEDULES)}"),
             (0 < self.lr_decay <= 1, "LR decay (gamma) must be in (0, 1]"),
+            (self.lr_min >= 0, "cosine annealing floor (eta_min) must be >= 0"),
             (self.grad_clip is None or self.grad_clip > 0, "gradient-norm limit must be > 0, or off"),
             (self.head_start in HEAD_STARTS, f"head start must be one of {', '.join(HEAD_STARTS)}"),
             (_whole(self.head_start_steps, 0), "head-start steps must be a whole number >= 0"),
@@ -207,7 +264,8 @@ class TrainOptions:
                 "average running loss window must be 0 (off) or a whole number of steps >= 1",
             ),
             (self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}"),
-            (self.mel_loss in MEL_LOSSES, f"mel loss must be one of {', '.join(MEL_LOSSES)}"),
+            (self.mel_loss in MEL_LOSSES, f"spectral loss must be one of {', '.join(MEL_LOSSES)}"),
+            (_whole(self.d_steps, 1) and self.d_steps <= MAX_D_STEPS, f"D steps per G step must be 1 to {MAX_D_STEPS}"),
             (_whole(self.cpu_processes, 1), "CPU processes must be a whole number >= 1"),
             (
                 not (self.device.startswith("cuda") and self.cpu_processes > 1 and not self.gpus),

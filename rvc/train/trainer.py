@@ -28,7 +28,7 @@ from rvc.train.checkpoint_files import LATEST_TAG, prune_after_save, resume_pair
 from rvc.train.device_choice import training_device
 from rvc.train.divergence import OTHER_PROCESS, DivergenceGuard
 from rvc.train.layout import RunLayout
-from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, optimizer_settings, restore_optimizer
+from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, recorded_settings, restore_optimizer
 from rvc.train.options import TrainOptions
 from rvc.train.progress import FAILED, FINISHED, TRAINING, EpochRecord, TrainingProgress, read_progress, write_progress
 from rvc.train.run_config import check_version
@@ -80,7 +80,9 @@ def _split_holdout(entries: list, count: int, seed: int) -> tuple[list, list]:
 class Trainer:
     """One training process (rank) of a run."""
 
-    def __init__(self, options: TrainOptions, rank: int = 0, world_size: int = 1):
+    def __init__(self, options: TrainOptions, rank: int = 0, world_size: int = 1, local_rank: int | None = None):
+        from rvc.train.backends import set_backend_flags
+
         self.options, self.rank, self.world_size = options, rank, world_size
         self.layout = RunLayout.named(options.name)
         if not self.layout.config.is_file():
@@ -92,10 +94,13 @@ class Trainer:
                 f"{options.sample_rate} Hz; train at that rate or preprocess a new run"
             )
         check_version(self.config, options.version, options.name)
-        self.device, self.device_note = training_device(options, rank, world_size)
+        self.device, self.device_note = training_device(options, rank, world_size, local_rank)
         if options.gpus:
             torch.cuda.set_device(self.device)
         self.precision = resolve_precision(options.precision, self.device)
+        set_backend_flags(
+            tf32=options.tf32, cudnn_benchmark=options.cudnn_benchmark, deterministic=options.deterministic
+        )
         self.hop = self.config["data"]["hop_length"]
         self.is_main = rank == 0
         self.writer = None
@@ -150,7 +155,8 @@ class Trainer:
         from rvc.models.discriminators import build_discriminator
         from rvc.models.synthesizer import Synthesizer
         from rvc.models.synthesizer_config import SynthesizerConfig
-        from rvc.train.optimizers import OptimizerSettings, build_optimizer
+        from rvc.train.gradient_checkpointing import enable_gradient_checkpointing
+        from rvc.train.optimizers import build_optimizer, optimizer_settings
         from rvc.train.schedulers import LRSchedule
 
         o = self.options
@@ -162,16 +168,17 @@ class Trainer:
             text_enc_hidden_dim=self.config["model"]["text_enc_hidden_dim"],
             vocoder=o.vocoder,
         ).to(self.device)
+        if o.gradient_checkpointing:
+            enable_gradient_checkpointing(self.generator.dec)
         self.discriminator = build_discriminator(o.vocoder, o.version).to(self.device)
-        common = {"betas": o.betas, "eps": o.eps, "weight_decay": o.weight_decay, "use_gc": o.gradient_centralization}
-        self.optim_g = build_optimizer(self.generator.parameters(), OptimizerSettings(o.optimizer, o.lr_g, **common))
-        self.optim_d = build_optimizer(
-            self.discriminator.parameters(), OptimizerSettings(o.optimizer, o.lr_d, **common)
-        )
-        mark_initial_lr(self.optim_g, o.lr_g)
-        mark_initial_lr(self.optim_d, o.lr_d)
-        self.schedule_g = LRSchedule(o.lr_g, o.lr_decay, o.warmup_epochs, o.warmup_shape)
-        self.schedule_d = LRSchedule(o.lr_d, o.lr_decay, o.warmup_epochs, o.warmup_shape)
+        settings_g, settings_d = optimizer_settings(o, "g"), optimizer_settings(o, "d")
+        self.optim_g = build_optimizer(self.generator.parameters(), settings_g)
+        self.optim_d = build_optimizer(self.discriminator.parameters(), settings_d)
+        schedule = (o.lr_decay, o.warmup_epochs, o.warmup_shape, o.lr_schedule, o.lr_min, o.epochs)
+        self.schedule_g = LRSchedule(settings_g.lr, *schedule)
+        self.schedule_d = LRSchedule(settings_d.lr, *schedule)
+        mark_initial_lr(self.optim_g, settings_g.lr)
+        mark_initial_lr(self.optim_d, settings_d.lr)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision.scaler)
 
     def _restore(self) -> tuple[int, int]:
@@ -231,12 +238,14 @@ class Trainer:
         return float(torch.nn.utils.clip_grad_norm_(model.parameters(), limit))
 
     def _mel_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-        """The configured mel loss between waveforms `[B, 1, N]`, weighted by `c_mel` (/3 for multi-scale)."""
-        from rvc.train.losses import multiscale_mel_loss
+        """The configured spectral loss between waveforms `[B, 1, N]`, weighted by `c_mel` (/3 for multi-scale)."""
+        from rvc.train.losses import multi_resolution_stft_loss, multiscale_mel_loss
 
         c_mel = self.config["train"]["c_mel"]
         if self.options.mel_loss == "multi-scale":
-            return multiscale_mel_loss(real, fake, self.options.sample_rate) * (c_mel / 3)
+            return multiscale_mel_loss(real, fake, self.options.sample_rate, self.options.vocoder) * (c_mel / 3)
+        if self.options.mel_loss == "multi-resolution-stft":
+            return multi_resolution_stft_loss(real.float(), fake.float()) * c_mel
         return torch.nn.functional.l1_loss(self._mel(real), self._mel(fake)) * c_mel
 
     def _mel(self, audio: torch.Tensor) -> torch.Tensor:
@@ -285,7 +294,9 @@ class Trainer:
         segment = segment_frames(self.config) * self.hop
         wave = slice_segments(batch.wave, ids_slice * self.hop, segment)
 
-        if update_d:
+        for d_step in range(o.d_steps if update_d else 0):
+            if d_step:
+                self.scaler.update()  # a loss scaler unscales each optimizer once per update
             with self._autocast():
                 real, fake, _, _ = self.discriminator(wave, y_hat.detach())
             loss_d = discriminator_loss(real, fake)
@@ -376,7 +387,7 @@ class Trainer:
                 step=self.step,
                 scaler=scaler,
                 extra={
-                    SETTINGS_KEY: optimizer_settings(o.optimizer, optimizer),
+                    SETTINGS_KEY: recorded_settings(o.optimizer, optimizer),
                     **({RUNNING_LOSS_KEY: self.window.state_dict()} if prefix == "G" else {}),
                 },
             )
@@ -526,14 +537,20 @@ class Trainer:
             self.log(f"training complete: {o.epochs} epochs, {self.step} steps")
 
 
-def _worker(rank: int, options_json: str, world_size: int, port: int) -> None:
-    """Entry of one training process (also used directly when there is a single process)."""
+def _worker(
+    rank: int, options_json: str, world_size: int, port: int, init_method: str = "", local_rank: int | None = None
+) -> None:
+    """Entry of one training process (also used directly when there is a single process).
+
+    init_method: where the group meets ("env://" under torchrun); default a local port.
+    """
     options = TrainOptions.from_json(options_json)
     if world_size > 1:
         backend = "nccl" if options.gpus and sys.platform != "win32" else "gloo"
-        dist.init_process_group(backend, init_method=f"tcp://127.0.0.1:{port}", rank=rank, world_size=world_size)
+        init_method = init_method or f"tcp://127.0.0.1:{port}"
+        dist.init_process_group(backend, init_method=init_method, rank=rank, world_size=world_size)
     try:
-        trainer = Trainer(options, rank, world_size)
+        trainer = Trainer(options, rank, world_size, local_rank)
         trainer.setup()
         trainer.fit()
     finally:
@@ -542,9 +559,17 @@ def _worker(rank: int, options_json: str, world_size: int, port: int) -> None:
 
 
 def train(options: TrainOptions) -> None:
-    """Train in this process, or spawn one process per GPU / CPU process and train with DDP."""
-    from rvc.processes import free_port
+    """Train in this process, or spawn one process per GPU / CPU process and train with DDP.
 
+    Under torchrun (RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set) this process joins that group instead.
+    """
+    from rvc.processes import free_port
+    from rvc.train.distributed import process_group_env
+
+    group = process_group_env()
+    if group is not None:
+        _worker(group.rank, options.to_json(), group.world_size, 0, "env://", group.local_rank)
+        return
     world = options.world_size
     if world == 1:
         _worker(0, options.to_json(), 1, 0)

@@ -78,8 +78,9 @@ def test_component_values_are_coerced_and_checked():
     assert (options.epochs, options.grad_clip, options.gpus, options.author, options.sample_rate) == (
         5, None, [], None, 48000
     )  # fmt: skip
-    with pytest.raises(Exception, match="Initial LR of the generator is empty; enter a value"):
-        train_tab.options_from_ui("voice", {**shown, "lr_g": None})
+    assert train_tab.options_from_ui("voice", {**shown, "lr_g": ""}).lr_g is None  # empty: the optimizer's default
+    with pytest.raises(Exception, match=r"LR decay per epoch \(γ\) is empty; enter a value"):
+        train_tab.options_from_ui("voice", {**shown, "lr_decay": None})
     with pytest.raises(Exception, match="enter a run name"):
         train_tab.options_from_ui("", shown)
     with pytest.raises(Exception, match="invalid run name '../voice'"):

@@ -17,7 +17,7 @@ from rvc.errors import RVCError
 from rvc.models.checkpoints import read_checkpoint
 from rvc.train.checkpoint_files import LATEST_TAG, prune_after_save, resume_pair
 from rvc.train.dataset import Batch, BucketSampler, TrainingDataset
-from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, optimizer_settings, restore_optimizer
+from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, recorded_settings, restore_optimizer
 from rvc.train.optimizers import OptimizerSettings, build_optimizer
 from rvc.train.options import TrainOptions
 from tests.train.tiny_models import DISCRIMINATOR_FACTORY, tiny_config, tiny_discriminator
@@ -52,7 +52,7 @@ def _stored(name: str, optimizer: torch.optim.Optimizer, record: bool = True) ->
     """A checkpoint's entries as our trainer writes them (`record=False`: another tool's, without our record)."""
     stored = {"optimizer": optimizer.state_dict()}
     if record:
-        stored[SETTINGS_KEY] = optimizer_settings(name, optimizer)
+        stored[SETTINGS_KEY] = recorded_settings(name, optimizer)
     return stored
 
 

@@ -91,3 +91,33 @@ def test_multi_resolution_stft_loss_orders_distortions():
     small = multi_resolution_stft_loss(real, real + 0.01 * torch.randn_like(real)).item()
     large = multi_resolution_stft_loss(real, real + 0.5 * torch.randn_like(real)).item()
     assert 0 < small < large
+
+
+def _applio_refinegan_mel_loss(real: np.ndarray, fake: np.ndarray, sr: int) -> float:
+    """Applio's RefineGAN multi-scale mel loss, recomputed with librosa: 7 scales, hop = window // 4, centred."""
+    total = 0.0
+    for n_mels, window in zip((5, 10, 20, 40, 80, 160, 320), (32, 64, 128, 256, 512, 1024, 2048), strict=True):
+        basis = librosa.filters.mel(sr=sr, n_fft=window, n_mels=n_mels, fmin=0, fmax=None)
+        logs = []
+        for audio in (real, fake):
+            stft = librosa.stft(audio, n_fft=window, hop_length=window // 4, window="hann", pad_mode="reflect")
+            magnitude = np.sqrt(np.abs(stft) ** 2 + 1e-6)
+            logs.append(np.log10(np.maximum(basis @ magnitude, 1e-5)))
+        total += float(np.mean(np.abs(logs[0] - logs[1])))
+    return total
+
+
+def test_refinegan_multiscale_mel_loss_uses_applios_seven_scales():
+    from rvc.train.mel import multiscale_mel_scales
+
+    assert multiscale_mel_scales(40000, "RefineGAN") == [
+        (5, 32, 8), (10, 64, 16), (20, 128, 32), (40, 256, 64), (80, 512, 128), (160, 1024, 256), (320, 2048, 512)
+    ]  # fmt: skip
+    assert [w for _, w, _ in multiscale_mel_scales(40000, "HiFi-GAN")] == multiscale_windows()
+    rng = np.random.default_rng(3)
+    real = (0.3 * rng.standard_normal((2, 1, 8000))).astype(np.float32)
+    fake = (real + 0.1 * rng.standard_normal(real.shape)).astype(np.float32)
+    ours = multiscale_mel_loss(torch.from_numpy(real), torch.from_numpy(fake), 40000, "RefineGAN").item()
+    expected = _applio_refinegan_mel_loss(real[:, 0], fake[:, 0], 40000)
+    assert ours == pytest.approx(expected, rel=1e-3)
+    assert ours != pytest.approx(multiscale_mel_loss(torch.from_numpy(real), torch.from_numpy(fake), 40000).item())

@@ -1,5 +1,6 @@
 """Warmup and decay follow the documented formula, also across a resume."""
 
+import itertools
 import math
 
 import pytest
@@ -49,3 +50,42 @@ def test_invalid_settings_are_clear_errors():
         LRSchedule(B, warmup_epochs=2, warmup_shape="step")
     with pytest.raises(RVCError, match="warmup epochs"):
         LRSchedule(B, warmup_epochs=-1)
+
+
+def test_cosine_annealing_after_warmup_reaches_eta_min_at_the_end():
+    schedule = LRSchedule(B, G, warmup_epochs=2, kind="cosine", min_lr=3e-5, total_epochs=12)
+    lrs = [schedule.lr(e) for e in range(1, 14)]
+    assert lrs[:2] == pytest.approx([B / 2, B])
+    assert lrs[2] == pytest.approx(B)  # the first epoch after the warmup starts at the base LR
+    span = 12 - 2
+    expected = [3e-5 + (B - 3e-5) * (1 + math.cos(math.pi * t / span)) / 2 for t in range(span)]
+    assert lrs[2:12] == pytest.approx(expected, rel=1e-12)
+    assert all(a > b for a, b in itertools.pairwise(lrs[2:12]))
+    assert lrs[12] == pytest.approx(3e-5)  # past the planned end it stays at the floor
+
+
+def test_constant_schedule_keeps_the_base_lr_after_warmup():
+    schedule = LRSchedule(B, G, warmup_epochs=3, kind="constant")
+    assert [schedule.lr(e) for e in (3, 4, 50, 5000)] == [B, B, B, B]
+    assert schedule.lr(1) == pytest.approx(B / 3)
+
+
+@pytest.mark.parametrize("kind", ["exponential", "cosine", "constant"])
+def test_every_schedule_resumes_exactly(kind):
+    def run(epochs: range, optimizer) -> list[float]:
+        schedule = LRSchedule(B, 0.99, warmup_epochs=2, kind=kind, min_lr=1e-6, total_epochs=9)
+        return [schedule.apply(optimizer, e) for e in epochs]
+
+    whole = run(range(1, 10), torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0))
+    fresh = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=5.0)
+    assert whole[:4] + run(range(5, 10), fresh) == whole
+    assert len(set(whole)) > 2 or kind == "constant"
+
+
+def test_cosine_needs_its_length_and_a_floor_below_the_base():
+    with pytest.raises(RVCError, match="total epochs"):
+        LRSchedule(B, kind="cosine")
+    with pytest.raises(RVCError, match=r"eta_min 0\.001\) must be >= 0 and below the initial learning rate 0\.0001"):
+        LRSchedule(B, kind="cosine", min_lr=1e-3, total_epochs=10)
+    with pytest.raises(RVCError, match="unknown LR schedule 'linear'"):
+        LRSchedule(B, kind="linear")

@@ -34,6 +34,8 @@ CHANGED = {
     "head_start_steps": 40, "running_loss_window": 20, "precision": "bf16", "cache_in_memory": True,
     "mel_loss": "single-scale", "device": "cuda", "gpus": [0, 1], "cpu_processes": 3, "seed": 7, "author": "Ada",
     "holdout": 0,
+    "lr_schedule": "cosine", "lr_min": 1e-5, "d_steps": 2, "tf32": True, "cudnn_benchmark": False,
+    "deterministic": True, "gradient_checkpointing": True,
 }  # fmt: skip
 IMPLIED = {"gpus": {"device": "cuda"}}
 """Documented couplings: `--gpus` without `--device` trains on CUDA."""
