@@ -113,6 +113,7 @@ def tiny_run(monkeypatch):
     layout = _make_run(logs_dir(), slices=tuple((f"0_0_{i}", 1.0) for i in range(5)))
     config = load_config(SR)
     config["model"].update(TINY_MODEL)
+    config["train"]["segment_size"] = 4000  # 10 frames of 400 samples: a third of the real slice, same code path
     layout.config.write_text(json.dumps(config))
     write_filelist(layout, SR, mute_files=0)
     monkeypatch.setattr(discriminators, "build_discriminator", lambda vocoder, version: _TinyDiscriminator())
