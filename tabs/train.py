@@ -14,6 +14,7 @@ from rvc import paths
 from rvc.errors import RVCError
 from rvc.option_spec import option_fields
 from rvc.train import launcher
+from rvc.train.heldout import SCORES, TAG_PREFIX
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from rvc.train.progress import TrainingProgress
@@ -30,6 +31,8 @@ SHARED_FIELDS = ("sample_rate", "vocoder", "version", "use_f0")
 """Training options shown above the steps, because preprocess and extract use them too."""
 _OPEN_GROUPS = ("schedule", "model")
 _PER_ROW = 4
+DEFAULT_SCORE = TrainOptions.__dataclass_fields__["best_score"].default
+"""The held-out score plotted until the user picks another: the one that picks the best voice by default."""
 
 
 def _run_name(name: str | None) -> str:
@@ -169,6 +172,15 @@ def progress_markdown(name: str, progress: TrainingProgress | None, running: boo
     if running and progress.eta_seconds is not None:
         parts.append(f"ETA {_duration(progress.eta_seconds)}")
     lines = [" · ".join(parts)]
+    if progress.warning:
+        lines += ["", f"⚠️ **{progress.warning}**"]
+    best = progress.best
+    if best is not None:
+        label = SCORES[best.score].label
+        lines += [
+            "",
+            f"Best held-out voice `{name}_best.pth`: epoch {best.epoch}, step {best.step}, {label} {best.value:.4f}",
+        ]
     losses, averaged = progress.losses, progress.averaged
     if losses or averaged:
         lines += ["", "| loss | latest | running average |", "|---|---|---|"]
@@ -181,25 +193,43 @@ def progress_markdown(name: str, progress: TrainingProgress | None, running: boo
 
 
 def loss_frame(progress: TrainingProgress | None):
-    """The progress history as a long table (step, loss, value) for the loss plot."""
+    """The progress history's losses (held-out scores left out) as a long table (step, loss, value)."""
     import pandas as pd
 
     history = progress.history if progress is not None else ()
-    rows = [(record.step, tag, value) for record in history for tag, value in record.values.items()]
+    rows = [
+        (record.step, tag, value)
+        for record in history
+        for tag, value in record.values.items()
+        if not tag.startswith(TAG_PREFIX)
+    ]
     return pd.DataFrame(rows, columns=["step", "loss", "value"]).astype({"step": "int64", "value": "float64"})
 
 
-def refresh_progress(name: str) -> tuple[str, object, str, gr.Timer]:
-    """Progress text, loss plot data, log tail, and the timer kept on only while training runs."""
+def heldout_frame(progress: TrainingProgress | None, score: str = DEFAULT_SCORE):
+    """The history of held-out score `score` as a table (step, score label, value) for the held-out plot."""
+    import pandas as pd
+
+    history = progress.history if progress is not None else ()
+    tag, label = TAG_PREFIX + score, SCORES[score].label
+    rows = [(record.step, label, record.values[tag]) for record in history if tag in record.values]
+    return pd.DataFrame(rows, columns=["step", "score", "value"]).astype({"step": "int64", "value": "float64"})
+
+
+def refresh_progress(name: str, score: str = DEFAULT_SCORE) -> tuple[str, object, object, str, gr.Timer]:
+    """Progress text, loss and held-out (`score`) plot data, log tail, and the timer kept on only while training."""
+    score = score if score in SCORES else DEFAULT_SCORE
     try:
         name = _run_name(name)
     except RVCError:
-        return "Choose a run to see its progress.", loss_frame(None), "", gr.Timer(active=False)
+        empty = "Choose a run to see its progress."
+        return empty, loss_frame(None), heldout_frame(None, score), "", gr.Timer(active=False)
     running = launcher.is_training(name)
     progress = launcher.read_progress(name)
     return (
         progress_markdown(name, progress, running),
         loss_frame(progress),
+        heldout_frame(progress, score),
         launcher.tail_log(name, LOG_LINES),
         gr.Timer(active=running),
     )
@@ -364,7 +394,16 @@ def build() -> None:
             tensorboard_button = gr.Button("Open TensorBoard")
         train_result = gr.Markdown()
         status = gr.Markdown()
-        plot = gr.LinePlot(loss_frame(None), x="step", y="value", color="loss", label="Losses", height=300)
+        with gr.Row():
+            plot = gr.LinePlot(loss_frame(None), x="step", y="value", color="loss", label="Losses", height=300)
+            with gr.Column():
+                heldout_plot = gr.LinePlot(
+                    heldout_frame(None), x="step", y="value", color="score", label="Held-out scores", height=240
+                )
+                heldout_score = gr.Dropdown(
+                    [(score.label, key) for key, score in SCORES.items()], value=DEFAULT_SCORE,
+                    label="Held-out score to plot",
+                )  # fmt: skip
         refresh_button = gr.Button("Refresh progress", size="sm")
         log = gr.Textbox(label="Training log (latest lines)", lines=10, max_lines=10, interactive=False)
         timer = gr.Timer(POLL_SECONDS, active=False)
@@ -374,10 +413,12 @@ def build() -> None:
         index_result = gr.Markdown()
 
     training = [c[key] for key in TRAINING_FIELDS]
-    progress_outputs = [status, plot, log, timer]
+    progress_outputs = [status, plot, heldout_plot, log, timer]
+    progress_inputs = [name, heldout_score]
     private = {"api_visibility": "private"}
     refresh_runs.click(lambda: gr.update(choices=list_runs()), outputs=name, **private)
-    name.change(refresh_progress, inputs=name, outputs=progress_outputs, **private)
+    name.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
+    heldout_score.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
     preprocess_button.click(
         run_preprocess,
         inputs=[name, dataset, workers, c["sample_rate"], *preprocess_controls],
@@ -395,9 +436,9 @@ def build() -> None:
     start_button.click(start_training, inputs=[name, *training], outputs=[train_result, timer], **private)
     resume_button.click(resume_training, inputs=name, outputs=[train_result, timer], **private)
     stop_button.click(stop_training, inputs=name, outputs=train_result, **private).then(
-        refresh_progress, inputs=name, outputs=progress_outputs, **private
+        refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private
     )
     tensorboard_button.click(open_tensorboard, inputs=name, outputs=train_result, **private)
-    refresh_button.click(refresh_progress, inputs=name, outputs=progress_outputs, **private)
-    timer.tick(refresh_progress, inputs=name, outputs=progress_outputs, **private)
+    refresh_button.click(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
+    timer.tick(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
     index_button.click(run_index, inputs=name, outputs=index_result, **private)

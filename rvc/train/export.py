@@ -12,9 +12,18 @@ from rvc.train.run_info import read_model_info
 
 
 def export_voice(
-    layout: RunLayout, generator: torch.nn.Module, config: dict, *, epoch: int, step: int, author: str | None = None
+    layout: RunLayout,
+    generator: torch.nn.Module,
+    config: dict,
+    *,
+    epoch: int,
+    step: int,
+    author: str | None = None,
+    path: Path | None = None,
+    extra_metadata: dict | None = None,
 ) -> Path:
-    """Write `logs/<name>/<name>_<epoch>e_<step>s.pth` in Applio's layout from the live generator."""
+    """Write `path` (default `logs/<name>/<name>_<epoch>e_<step>s.pth`) in Applio's layout from the live generator,
+    with `extra_metadata` added to the standard entries."""
     from rvc.models.voice_file import save_voice
 
     generator = getattr(generator, "module", generator)
@@ -22,7 +31,7 @@ def export_voice(
     settings = SynthesizerConfig.from_json_config(config).replace(spk_embed_dim=int(state["emb_g.weight"].shape[0]))
     info = read_model_info(layout.model_info)
     return save_voice(
-        layout.root / f"{layout.name}_{epoch}e_{step}s.pth",
+        path or layout.root / f"{layout.name}_{epoch}e_{step}s.pth",
         state,
         settings,
         epoch=epoch,
@@ -32,4 +41,5 @@ def export_voice(
         embedder_model=info.get("embedder_model", "contentvec"),
         speakers_id=int(info.get("speakers_id", 1)),
         dataset_length=info.get("total_dataset_duration"),
+        extra_metadata=extra_metadata,
     )

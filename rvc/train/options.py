@@ -16,6 +16,7 @@ from rvc.errors import RVCError
 from rvc.models.vocoders import VOCODER_NAMES
 from rvc.option_spec import option
 from rvc.paths import check_run_name
+from rvc.train.heldout import SCORES
 
 OPTIMIZERS = ("Ranger2020", "AdamW", "RAdam", "AdamW-bf16", "Prodigy", "DiffGrad", "Ranger21")
 """The names `rvc.train.optimizers` builds (kept here so the options import no torch)."""
@@ -229,6 +230,20 @@ class TrainOptions:
         1, help="held-out slices scored each epoch (0 = none)", label="Held-out slices scored per epoch",
         group=_SCHEDULE, metavar="N", low=0,
     )  # fmt: skip
+    best_score: str = option(
+        "mel_l1", help="held-out score that picks the best voice <name>_best.pth and watches for overtraining "
+        "(mel_l1: the reconstruction error, steady and comparable across runs)",
+        label="Held-out score that picks the best voice", group=_SCHEDULE, choices=tuple(SCORES),
+    )  # fmt: skip
+    overtrain_saves: int = option(
+        5, help="warn of overtraining when the held-out score has not improved for N saves (0 = off)",
+        label="Overtraining warning after N saves without improvement (0 = off)", group=_SCHEDULE, metavar="N",
+        low=0, ui_high=50, step=1,
+    )  # fmt: skip
+    overtrain_stop: bool = option(
+        False, help="stop the run when the overtraining warning fires (exports the latest voice, keeps the best)",
+        label="Stop when overtraining is detected", group=_SCHEDULE,
+    )  # fmt: skip
 
     def __post_init__(self):
         self.betas = tuple(self.betas)
@@ -276,6 +291,9 @@ class TrainOptions:
             ),
             (all(_whole(g, 0) for g in self.gpus), "GPU ids must be whole numbers >= 0"),
             (_whole(self.holdout, 0), "held-out slices must be a whole number >= 0"),
+            (self.best_score in SCORES, f"held-out score must be one of {', '.join(SCORES)}"),
+            (_whole(self.overtrain_saves, 0), "overtraining warning saves must be a whole number >= 0 (0 = off)"),
+            (not self.overtrain_stop or self.overtrain_saves >= 1, "stopping on overtraining needs N saves >= 1"),
         ]
         for ok, message in checks:
             if not ok:

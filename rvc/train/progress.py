@@ -29,6 +29,47 @@ class EpochRecord:
 
 
 @dataclass(frozen=True)
+class BestRecord:
+    """The save with the best held-out score so far: its epoch and step, the score that picks it (`score`),
+    all its held-out scores by name, and how many later saves have not beaten it."""
+
+    epoch: int
+    step: int
+    score: str
+    scores: dict[str, float]
+    saves_since: int = 0
+
+    @property
+    def value(self) -> float:
+        """The picking score's value at the best save."""
+        return self.scores[self.score]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "epoch": self.epoch,
+            "step": self.step,
+            "score": self.score,
+            "scores": dict(self.scores),
+            "saves_since": self.saves_since,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> BestRecord:
+        """The record a JSON object describes; ValueError/TypeError if it is not one."""
+        if not isinstance(data, dict):
+            raise TypeError("best record is not a JSON object")
+        scores, score = _numbers(data.get("scores")), str(data.get("score"))
+        if score not in scores:
+            raise ValueError(f"best record lacks its score {score!r}")
+        numbers = [_whole_or_none(data.get(key)) for key in ("epoch", "step", "saves_since")]
+        if None in numbers:
+            raise ValueError("best record lacks its epoch, step or saves_since")
+        epoch, step, saves_since = numbers
+        return cls(epoch, step, score, scores, saves_since)
+
+
+@dataclass(frozen=True)
 class TrainingProgress:
     """Where a training run stands: status, position, latest and averaged losses, ETA and per-epoch history.
 
@@ -36,6 +77,8 @@ class TrainingProgress:
     losses: the latest step's values by tag ("loss/g/total", "grad/norm_d", ...).
     averaged: the latest running average over `running_loss_window` steps (empty before the first window).
     updated: ISO time of the write ("" when unknown).
+    best: the best held-out save so far (None without held-out slices or before the first save).
+    warning: the overtraining warning while the held-out score has stalled ("" when none).
     """
 
     status: str = STARTING
@@ -49,6 +92,8 @@ class TrainingProgress:
     history: tuple[EpochRecord, ...] = ()
     message: str = ""
     updated: str = ""
+    best: BestRecord | None = None
+    warning: str = ""
 
     @property
     def active(self) -> bool:
@@ -69,6 +114,8 @@ class TrainingProgress:
             "history": [{"epoch": r.epoch, "step": r.step, **r.values} for r in self.history],
             "message": self.message,
             "updated": self.updated,
+            "best": self.best.to_dict() if self.best is not None else None,
+            "warning": self.warning,
         }
 
     @classmethod
@@ -91,6 +138,8 @@ class TrainingProgress:
             history=tuple(_record(entry) for entry in data.get("history") or []),
             message=str(data.get("message") or ""),
             updated=str(data.get("updated") or ""),
+            best=BestRecord.from_dict(data["best"]) if data.get("best") is not None else None,
+            warning=str(data.get("warning") or ""),
         )
 
 

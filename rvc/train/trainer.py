@@ -105,6 +105,8 @@ class Trainer:
         self.is_main = rank == 0
         self.writer = None
         self.window = WindowAverage(options.running_loss_window)
+        self.best_tracker = None
+        self.warning = ""
 
     def log(self, message: str) -> None:
         """Print a line from rank 0 (flushed, so the UI and CLI see it at once)."""
@@ -344,15 +346,15 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
-        """Mel L1 and multi-resolution STFT distance of held-out slices converted by the current model."""
+        """Held-out scores (`rvc.train.heldout`) of held-out slices converted by the current model, by tag."""
         from rvc.train.dataset import collate
-        from rvc.train.losses import multi_resolution_stft_loss
+        from rvc.train.heldout import average_scores, score_pair, tagged
 
         if not len(self.holdout):
             return {}
         generator = getattr(self.generator, "module", self.generator)
         generator.eval()
-        mel_l1, mrstft = [], []
+        scores = []
         for index in range(len(self.holdout)):
             batch = collate([self.holdout[index]]).to(self.device)
             audio, _, _ = generator.infer(
@@ -360,11 +362,38 @@ class Trainer:
             )
             n = min(audio.shape[-1], batch.wave.shape[-1])
             real, fake = batch.wave[..., :n].float(), audio[..., :n].float()
-            mel_l1.append(torch.nn.functional.l1_loss(self._mel(real), self._mel(fake)).item())
-            mrstft.append(multi_resolution_stft_loss(real, fake).item())
+            scores.append(score_pair(real, fake, self.options.sample_rate, self._mel))
         generator.train()
         self._sample = fake[0].cpu()
-        return {"validation/mel_l1": sum(mel_l1) / len(mel_l1), "validation/mrstft": sum(mrstft) / len(mrstft)}
+        return tagged(average_scores(scores))
+
+    def _watch_heldout(self, epoch: int, validation: dict[str, float]) -> bool:
+        """At a save: export `<name>_best.pth` when the held-out score improved, warn while it has stalled
+        (log, progress, TensorBoard); True when the run should stop (agreed by every process)."""
+        from rvc.train.best_checkpoint import best_metadata, best_voice_path
+        from rvc.train.export import export_voice
+        from rvc.train.heldout import untagged
+
+        stop = False
+        if self.best_tracker is not None:
+            verdict = self.best_tracker.update(epoch, self.step, untagged(validation))
+            best = verdict.best
+            if verdict.improved:
+                path, metadata = best_voice_path(self.layout), best_metadata(best)
+                export_voice(self.layout, self.generator, self.config, epoch=epoch, step=self.step,
+                             author=self.options.author, path=path, extra_metadata=metadata)  # fmt: skip
+                self.log(f"held-out {best.score} {best.value:.4g} is the best so far: exported {path.name}")
+            self.warning, stop = verdict.warning, verdict.stop
+            if verdict.warning:
+                self.log(f"warning: {verdict.warning}")
+                self.writer.add_text("overtraining", verdict.warning, self.step)
+            if best is not None:
+                self.writer.add_scalar("heldout/saves_since_best", best.saves_since, self.step)
+        if self.world_size > 1:
+            flag = torch.tensor([float(stop)], device=self.device)
+            dist.broadcast(flag, src=0)
+            stop = bool(flag.item())
+        return stop
 
     def save(self, epoch: int, final: bool) -> None:
         """G_/D_ checkpoints (atomic) and, when asked or at the end, an exported voice."""
@@ -423,6 +452,8 @@ class Trainer:
                 history=tuple(history),
                 message=message,
                 updated=datetime.datetime.now().isoformat(timespec="seconds"),
+                best=self.best_tracker.best if self.best_tracker is not None else None,
+                warning=self.warning,
             ),
         )
 
@@ -469,6 +500,15 @@ class Trainer:
         previous = read_progress(self.layout.progress) if self.is_main and self.start_epoch > 1 else None
         if previous is not None:
             history = [record for record in previous.history if record.epoch < self.start_epoch]
+        if self.is_main and len(self.holdout):
+            from rvc.train.best_checkpoint import tracker_for_run
+
+            resumed, earlier = self.start_epoch > 1, getattr(previous, "best", None)
+            self.best_tracker = tracker_for_run(
+                self.layout, o.best_score, o.overtrain_saves, o.overtrain_stop, resumed=resumed, previous=earlier
+            )
+        elif o.holdout:
+            self.log(f"no held-out slices (needs {5 * o.holdout} slices or more): no best voice or overtraining check")
         # With a loss scaler an overflowing gradient norm is routine (the scaler skips the step and lowers the scale).
         self.guard = DivergenceGuard(losses_only=self.precision.scaler)
         averaged = None
@@ -507,6 +547,7 @@ class Trainer:
             means = epoch_mean.finish()
             save_epoch = epoch % o.save_every == 0 or epoch == o.epochs
             validation = self.evaluate() if self.is_main else {}
+            stop = self._watch_heldout(epoch, validation) if save_epoch else False
             if self.is_main:
                 for name, value in {**means, **validation}.items():
                     self.writer.add_scalar(
@@ -528,13 +569,16 @@ class Trainer:
                     f"lr_g={lr_g:.3g} lr_d={lr_d:.3g} | eta={datetime.timedelta(seconds=round(eta))}"
                 )
             if save_epoch and self.is_main:
-                self.save(epoch, final=epoch == o.epochs)
+                self.save(epoch, final=epoch == o.epochs or stop)
             if self.world_size > 1:
                 dist.barrier()
+            if stop:
+                break
         if self.is_main:
-            self._write_progress(FINISHED, o.epochs, losses, averaged, 0.0, history, "training complete")
+            done = f"stopped early after epoch {epoch}: {self.warning}" if stop else "training complete"
+            self._write_progress(FINISHED, epoch, losses, averaged, 0.0, history, done)
             self.writer.close()
-            self.log(f"training complete: {o.epochs} epochs, {self.step} steps")
+            self.log(f"warning: {done}" if stop else f"training complete: {o.epochs} epochs, {self.step} steps")
 
 
 def _worker(

@@ -50,7 +50,7 @@ def test_tab_builds_inside_blocks():
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
     for label in ("Run name", "Vocoder", "Optimizer", "Warmup epochs (0 = off)", "Gradient-norm limit (empty = off)",
                   "Average running loss window (steps, 0 = off)", "Silent (mute) files per speaker", "Losses",
-                  "Preset"):  # fmt: skip
+                  "Held-out scores", "Held-out score to plot", "Preset"):  # fmt: skip
         assert label in labels
 
 
@@ -170,27 +170,23 @@ def test_progress_view_while_running_and_after(stand_in):
         deadline = time.monotonic() + 15
         while "trainer up" not in launcher.tail_log("voice") and time.monotonic() < deadline:
             time.sleep(0.05)
-        text, frame, log, timer = train_tab.refresh_progress("voice")
+        text, frame, scores, log, timer = train_tab.refresh_progress("voice")
         assert text.splitlines()[0] == "**Training** · epoch 2/5 · step 20 (10 per epoch) · ETA 1 h 02 min"
         assert "| loss/g/total | 35.0000 | 36.2500 |" in text and "| loss/d/total | 2.8000 | – |" in text
         assert text.endswith("epoch 2 done")
-        assert len(frame) == 7 and set(frame["loss"]) == {
-            "loss/g/total",
-            "loss/d/total",
-            "loss/g/mel",
-            "validation/mel_l1",
-        }
+        assert len(frame) == 6 and set(frame["loss"]) == {"loss/g/total", "loss/d/total", "loss/g/mel"}
         assert frame[frame["loss"] == "loss/g/mel"]["value"].tolist() == [20.0, 18.0]
+        assert scores.values.tolist() == [[20, "mel L1", 0.9]]
         assert log.endswith("trainer up") and timer.active
     finally:
         launcher.stop_training("voice")
-    text, _, _, timer = train_tab.refresh_progress("voice")
+    text, _, _, _, timer = train_tab.refresh_progress("voice")
     assert text.startswith("**Stopped (press resume to continue)** · epoch 2/5") and "ETA" not in text
     assert not timer.active
     (root / "progress.json").write_text(json.dumps({"status": "failed", "message": "run 'voice' has no config.json"}))
     assert train_tab.refresh_progress("voice")[0] == "**Failed**\n\nrun 'voice' has no config.json"
-    text, frame, log, _ = train_tab.refresh_progress("other")
-    assert text == "No training progress for `other` yet." and frame.empty and log == ""
+    text, frame, scores, log, _ = train_tab.refresh_progress("other")
+    assert text == "No training progress for `other` yet." and frame.empty and scores.empty and log == ""
     assert train_tab.refresh_progress(None)[0] == "Choose a run to see its progress."
 
 
@@ -254,4 +250,32 @@ def test_progress_markdown_and_plot_from_a_typed_progress():
     assert finished == "**Finished**\n\ndone"
     assert train_tab.progress_markdown("voice", None, running=True) == "`voice` is starting…"
     frame = train_tab.loss_frame(progress)
-    assert frame.values.tolist() == [[30, "loss/g/total", 30.5], [30, "validation/mrstft", 1.25]]
+    assert frame.values.tolist() == [[30, "loss/g/total", 30.5]]
+    assert train_tab.heldout_frame(progress, "mrstft").values.tolist() == [[30, "multi-resolution STFT distance", 1.25]]
+    assert train_tab.heldout_frame(progress).empty
+
+
+def test_held_out_scores_best_voice_and_overtraining_warning_are_shown():
+    from rvc.train.progress import BestRecord, EpochRecord, TrainingProgress
+
+    history = tuple(
+        EpochRecord(epoch, 10 * epoch, {"loss/g/total": 30.0, "validation/mel_l1": mel, "validation/pesq": 1.5})
+        for epoch, mel in ((1, 1.0), (2, 0.8), (3, 0.9))
+    )
+    best = BestRecord(2, 20, "mel_l1", {"mel_l1": 0.8, "pesq": 1.5}, saves_since=1)
+    warning = "possible overtraining: held-out mel L1 has not improved for 1 saves since epoch 2 (0.8)"
+    progress = TrainingProgress(status="training", epoch=3, epochs=9, step=30, history=history, best=best,
+                                warning=warning)  # fmt: skip
+    lines = train_tab.progress_markdown("voice", progress, running=True).splitlines()
+    assert lines[:5] == [
+        "**Training** · epoch 3/9 · step 30",
+        "",
+        f"⚠️ **{warning}**",
+        "",
+        "Best held-out voice `voice_best.pth`: epoch 2, step 20, mel L1 0.8000",
+    ]
+    frame = train_tab.heldout_frame(progress)
+    assert frame.values.tolist() == [[10, "mel L1", 1.0], [20, "mel L1", 0.8], [30, "mel L1", 0.9]]
+    assert train_tab.heldout_frame(progress, "pesq")["value"].tolist() == [1.5, 1.5, 1.5]
+    assert train_tab.options_from_ui("voice", train_tab.ui_from_options(TrainOptions(
+        name="voice", best_score="si_sdr", overtrain_saves=3, overtrain_stop=True))).best_score == "si_sdr"  # fmt: skip

@@ -33,7 +33,7 @@ CHANGED = {
     "warmup_shape": "cosine", "lr_decay": 0.998, "grad_clip": 500.0, "head_start": "generator",
     "head_start_steps": 40, "running_loss_window": 20, "precision": "bf16", "cache_in_memory": True,
     "mel_loss": "single-scale", "device": "cuda", "gpus": [0, 1], "cpu_processes": 3, "seed": 7, "author": "Ada",
-    "holdout": 0,
+    "holdout": 0, "best_score": "pesq", "overtrain_saves": 3, "overtrain_stop": True,
     "lr_schedule": "cosine", "lr_min": 1e-5, "d_steps": 2, "tf32": True, "cudnn_benchmark": False,
     "deterministic": True, "gradient_checkpointing": True,
 }  # fmt: skip
