@@ -128,6 +128,14 @@ def child_command(source: Path, args: argparse.Namespace, vocoder: str, rate: in
     return command + (["--applio"] if args.applio else [])
 
 
+def reply(child: subprocess.Popen, name: str) -> dict:
+    """The next JSON line of a `--serve` child; exits with a clear message if the child died (e.g. out of memory)."""
+    line = child.stdout.readline()
+    if not line:
+        sys.exit(f"the {name} tree's child exited (code {child.wait()}) before answering; see its error above")
+    return json.loads(line)
+
+
 def compare(args: argparse.Namespace) -> None:
     """Interleaved steps of this tree and `args.compare`; prints per-round times and the median speed-up."""
     vocoder, rate = args.vocoders[0], args.rates[0]
@@ -144,7 +152,7 @@ def compare(args: argparse.Namespace) -> None:
     }
     try:
         for name, child in children.items():
-            losses = json.loads(child.stdout.readline())["losses"]
+            losses = reply(child, name)["losses"]
             shown = ", ".join(f"{k}={v:.6g}" for k, v in sorted(losses.items()))
             print(f"first step, {name} ({trees[name]}): {shown}", flush=True)
         ratios = []
@@ -155,7 +163,7 @@ def compare(args: argparse.Namespace) -> None:
             for name in order:
                 children[name].stdin.write("step\n")
                 children[name].stdin.flush()
-                seconds[name] = json.loads(children[name].stdout.readline())["seconds"]
+                seconds[name] = reply(children[name], name)["seconds"]
             ratios.append(seconds["other"] / seconds["this"])
             print(
                 f"{round_index + 1:>5}{seconds['this']:>13.2f}{seconds['other']:>14.2f}{ratios[-1]:>9.3f}x", flush=True
