@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.nn.utils import parametrize
 
 from rvc.configs import VERSIONS
 from rvc.errors import RVCError
@@ -151,6 +152,30 @@ class MultiPeriodDiscriminator(nn.Module):
             real_maps.append([m[:batch] for m in feature_maps])
             fake_maps.append([m[batch:] for m in feature_maps])
         return real_outs, fake_outs, real_maps, fake_maps
+
+    def generator_pass(
+        self, y: torch.Tensor, y_hat: torch.Tensor
+    ) -> tuple[list[torch.Tensor], list[list[torch.Tensor]], list[list[torch.Tensor]]]:
+        """What the generator's losses need from real y and generated y_hat [B, 1, L]: (fake logits, real maps,
+        fake maps), the same values as `forward` gives but with gradients only towards y_hat.
+
+        The generator's losses never differentiate the real maps (feature matching detaches them) nor, in its
+        update, the discriminator's weights; so the real half runs without autograd and the fake half records no
+        weight gradients, which skips the backward through the real half and the weight-gradient convolutions;
+        both halves share one weight-norm evaluation per layer.
+        """
+        weights = [p for p in self.parameters() if p.requires_grad]
+        for p in weights:
+            p.requires_grad_(False)
+        try:
+            with parametrize.cached():
+                with torch.no_grad():
+                    real_maps = [discriminator(y)[1] for discriminator in self.discriminators]
+                fake = [discriminator(y_hat) for discriminator in self.discriminators]
+        finally:
+            for p in weights:
+                p.requires_grad_(True)
+        return [logits for logits, _ in fake], real_maps, [maps for _, maps in fake]
 
 
 def build_discriminator(vocoder: str, version: str) -> MultiPeriodDiscriminator:

@@ -310,8 +310,10 @@ class Trainer:
             losses["loss/d/total"] = loss_d.item()
 
         if update_g:
+            # The unwrapped module: this pass gives D no gradients, so DDP must not wait for them.
+            discriminator = getattr(self.discriminator, "module", self.discriminator)
             with self._autocast():
-                _, fake, fmap_real, fmap_fake = self.discriminator(wave, y_hat)
+                fake, fmap_real, fmap_fake = discriminator.generator_pass(wave, y_hat)
             mel = self._mel_loss(wave, y_hat)
             kl = kl_loss(z_p, logs_q, m_p, logs_p, z_mask) * self.config["train"]["c_kl"]
             fm = feature_matching_loss(fmap_real, fmap_fake)

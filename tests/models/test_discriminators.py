@@ -128,6 +128,33 @@ def test_gradients_reach_every_parameter_and_the_generated_audio(refinegan_set):
     assert y_hat.grad.abs().sum() > 0
 
 
+def _flat(maps: list[list[torch.Tensor]]) -> list[torch.Tensor]:
+    return [m for member in maps for m in member]
+
+
+def test_generator_pass_gives_forwards_values_and_gradient_to_the_audio_only(refinegan_set):
+    y, y_hat = waveforms()
+    reference = y_hat.clone().requires_grad_(True)
+    _, fake, real_maps, fake_maps = refinegan_set(y, reference)
+    loss = sum(((1 - f) ** 2).mean() for f in fake)
+    loss = loss + sum((r.detach() - f).abs().mean() for r, f in zip(_flat(real_maps), _flat(fake_maps)))
+    loss.backward()
+    refinegan_set.zero_grad(set_to_none=True)
+
+    y_hat.requires_grad_(True)
+    fake_g, real_maps_g, fake_maps_g = refinegan_set.generator_pass(y, y_hat)
+    pairs = zip(fake_g + _flat(real_maps_g) + _flat(fake_maps_g), fake + _flat(real_maps) + _flat(fake_maps))
+    for ours, theirs in pairs:
+        torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-4)
+    assert len(_flat(fake_maps_g)) == len(_flat(fake_maps))
+    assert not any(m.requires_grad for m in _flat(real_maps_g))
+    loss_g = sum(((1 - f) ** 2).mean() for f in fake_g)
+    loss_g = loss_g + sum((r - f).abs().mean() for r, f in zip(_flat(real_maps_g), _flat(fake_maps_g)))
+    loss_g.backward()
+    torch.testing.assert_close(y_hat.grad, reference.grad, atol=1e-6, rtol=1e-4)
+    assert all(p.grad is None and p.requires_grad for p in refinegan_set.parameters())
+
+
 def test_unknown_vocoder_or_version_is_refused():
     with pytest.raises(RVCError, match="Unknown vocoder 'WaveNet'"):
         build_discriminator("WaveNet", "v2")
