@@ -19,12 +19,19 @@ CONTEXT = windows.CONTEXT_FRAMES
 
 
 def convert(installed, **changes) -> tuple[np.ndarray, int, list[int], int]:
-    """(converted audio, voice rate, latent frames each vocoder call saw, input samples) with fresh models."""
+    """(converted audio, voice rate, latent frames each vocoder body call saw, input samples) with fresh models."""
     cache.MODELS.clear()
     options = make_options(**{**OPTIONS, **changes})
     models = load_models(installed["voice"], options)
     seen = []
-    models.voice.model.dec.register_forward_pre_hook(lambda _module, inputs: seen.append(inputs[0].shape[-1]))
+    dec = models.voice.model.dec
+    body = dec._decode
+
+    def recording(x, g, source):
+        seen.append(x.shape[-1])
+        return body(x, g, source)
+
+    dec._decode = recording
     wav, _ = load_audio(installed["speech"], SAMPLE_RATE)
     audio = convert_wav16k(wav, models, options)
     return audio, models.voice.sample_rate, seen, len(wav)
