@@ -1,14 +1,21 @@
 """Real-time factor of a whole conversion (`rvc.infer.convert`) per stage, at each output rate, warm and cold.
 
     python bench/infer.py [--seconds 30] [--rates 32000 40000 44100 48000] [--f0-method rmvpe]
-                          [--device cpu] [--threads N] [--half] [--plain-vocoder]
+                          [--device cpu] [--threads N] [--half] [--precision auto|fp32|bf16]
+                          [--backend onnx|torch] [--plain-vocoder]
 
 Models are real-size with random weights (speed does not depend on the values): a v2 HiFi-GAN voice per rate,
 a HuBERT-base embedder, RMVPE and a 768-d index of 20 000 vectors, all written to a temporary folder. The input
 is `--seconds` of synthetic speech at 44.1 kHz. "cold" is the first conversion of the process (models loaded
 from disk, first-call overheads); each "warm" line is a second conversion with everything loaded.
-RTF = processing seconds / audio seconds (below 1 is faster than real time). `--plain-vocoder` turns off the
-channels-last CPU convolutions to compare.
+RTF = processing seconds / audio seconds (below 1 is faster than real time). `--backend torch` keeps the
+vocoder body in torch (channels-last convolutions) instead of ONNX Runtime; `--plain-vocoder` turns off both.
+With `--precision bf16` each warm line is followed by the quality gate: log-mel distance and SNR of the bf16
+output against an fp32 conversion of the same seed (`rvc.infer.quality`).
+
+To compare with an older commit, run that tree's own copy with the same arguments (`--seconds`, `--rates`,
+`--threads` exist in every version), alternating old and new runs, e.g. at 09af29d:
+    (cd /work/old && python bench/infer.py --seconds 30 --rates 40000); python bench/infer.py --seconds 30 --rates 40000
 """
 
 from __future__ import annotations
@@ -87,6 +94,19 @@ def line(label: str, timings: dict[str, float], seconds: float, vocoder: float |
     return f"{label:<12} total RTF {timings['total'] / seconds:.3f} = {timings['total']:.1f} s | {stages}{tail}"
 
 
+def quality_line(bf16_path: Path, fp32) -> str:
+    """The quality gate's figures: the bf16 file against the fp32 conversion `fp32` (a `ConversionResult`)."""
+    from rvc.audio import load_audio
+    from rvc.infer.quality import MAX_LOG_MEL_DISTANCE, MIN_SNR_DB, log_mel_distance, snr_db
+
+    reference, rate = load_audio(fp32.path, fp32.sample_rate)
+    other, _ = load_audio(bf16_path, fp32.sample_rate)
+    return (
+        f"{'bf16 gate':<12} log-mel distance {log_mel_distance(reference, other, rate):.3f} "
+        f"(limit {MAX_LOG_MEL_DISTANCE}), SNR {snr_db(reference, other):.1f} dB (limit {MIN_SNR_DB:g})"
+    )
+
+
 def main() -> None:
     """Parse arguments and run the benchmark in a temporary folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -96,7 +116,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--half", action="store_true", help="float16 models (CUDA only)")
-    parser.add_argument("--plain-vocoder", action="store_true", help="no channels-last CPU convolutions")
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
+    parser.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="CPU vocoder body")
+    parser.add_argument("--plain-vocoder", action="store_true", help="plain torch convolutions on CPU")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rvc-bench-infer-") as folder:
         run(args, Path(folder))
@@ -113,6 +135,8 @@ def run(args: argparse.Namespace, root: Path) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.plain_vocoder or args.backend == "torch":
+        cache.ONNX_VOCODERS = ()
     if args.plain_vocoder:
         cache.FAST_CONV_VOCODERS = ()
     source, voices, index = prepare(root, args.rates, args.f0_method, seconds)
@@ -120,6 +144,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
         "f0_method": args.f0_method,
         "device": args.device,
         "half": args.half,
+        "precision": args.precision,
         "seed": 0,
         "index_path": str(index),
         "index_rate": 0.75,
@@ -128,8 +153,8 @@ def run(args: argparse.Namespace, root: Path) -> None:
     }
     print(
         f"{seconds:g} s input, pitch {args.f0_method}, device {args.device}{' fp16' if args.half else ''}, "
-        f"torch threads {torch.get_num_threads()}, vocoder {'plain' if args.plain_vocoder else 'channels-last'} "
-        "(RTF per stage; below 1 = faster than real time)"
+        f"precision {args.precision}, torch threads {torch.get_num_threads()}, vocoder body "
+        f"{'plain torch' if args.plain_vocoder else args.backend} (RTF per stage; below 1 = faster than real time)"
     )
     for number, rate in enumerate(args.rates):
         first = convert(source, root / f"out_{rate}.wav", voices[rate], **options)
@@ -138,6 +163,9 @@ def run(args: argparse.Namespace, root: Path) -> None:
         clock = vocoder_timer(cache.MODELS.voice(voices[rate], cache.resolve_device(args.device), args.half))
         warm = convert(source, root / f"out_{rate}.wav", voices[rate], **options)
         print(line(f"warm {rate}", warm.timings, seconds, clock[0]))
+        if args.precision == "bf16":
+            fp32 = convert(source, root / "fp32.wav", voices[rate], **{**options, "precision": "fp32"})
+            print(quality_line(warm.path, fp32))
 
 
 if __name__ == "__main__":

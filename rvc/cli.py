@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("rvc.commands.analyze", "duration, rate, channels, peak, loudness (LUFS), clipping and pitch range"),
     "check-dataset": ("rvc.commands.check_dataset", "find what to fix in a dataset folder before preprocessing"),
     "blend": ("rvc.commands.blend", "blend 2 or more compatible voices into a new voice file with weights"),
+    "export-onnx": ("rvc.commands.export_onnx", "write a HiFi-GAN voice as an ONNX graph (RVC's ONNX input names)"),
     "import-voice": (
         "rvc.commands.import_voice",
         "import a voice (.pth or .zip, local or an http(s)/Hugging Face link) into logs/<name>/, checked first",

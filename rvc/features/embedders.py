@@ -79,14 +79,21 @@ class Embedder:
             )
 
 
-def load_embedder(name_or_path: str | Path, device: str | torch.device = "cpu", half: bool = False) -> Embedder:
+def load_embedder(
+    name_or_path: str | Path,
+    device: str | torch.device = "cpu",
+    half: bool = False,
+    dtype: torch.dtype | None = None,
+) -> Embedder:
     """Load a built-in embedder by name, or a custom folder / fairseq `.pt`, onto `device`.
 
-    `half` runs the model in float16 on CUDA devices (ignored elsewhere); outputs are always float32.
+    `half` runs the model in float16 on CUDA devices (ignored elsewhere); a given `dtype` (e.g. bfloat16) is
+    used instead. Outputs are always float32.
     """
     device = torch.device(device)
     name, checkpoint = find_embedder(name_or_path)
-    dtype = torch.float16 if half and device.type == "cuda" else torch.float32
+    if dtype is None:
+        dtype = torch.float16 if half and device.type == "cuda" else torch.float32
     model = read_hubert(checkpoint).to(device=device, dtype=dtype)
     return Embedder(model, name, checkpoint.weights, device, dtype)
 

@@ -25,6 +25,24 @@ LOCK = threading.RLock()
 FAST_CONV_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
 """Vocoders run with channels-last convolutions on CPU (RefineGAN's noise draws follow the memory layout, so it
 would not give the same audio for a seed)."""
+ONNX_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
+"""Vocoders whose convolution body runs in ONNX Runtime on CPU in float32 (`rvc.infer.onnx_vocoder`); the others,
+and every one where onnxruntime is missing, get the channels-last convolutions."""
+
+
+def _speed_up_cpu_vocoder(voice: Voice) -> None:
+    """ONNX Runtime body where it applies (float32 HiFi-GAN/MRF), else channels-last convolutions where they do."""
+    import torch
+
+    if voice.vocoder in ONNX_VOCODERS and next(voice.model.parameters()).dtype == torch.float32:
+        from rvc.infer.onnx_vocoder import use_onnx_body
+
+        if use_onnx_body(voice.model.dec, voice.use_f0):
+            return
+    if voice.vocoder in FAST_CONV_VOCODERS:
+        from rvc.infer.fast_conv import channels_last_convs
+
+        channels_last_convs(voice.model.dec)
 
 
 def _file_key(path: str | Path) -> tuple[str, int, int]:
@@ -45,10 +63,13 @@ class ModelCache:
         self._embedder: tuple[tuple, Embedder] | None = None
         self._index: tuple[tuple, FeatureIndex] | None = None
 
-    def voice(self, path: str | Path, device: torch.device, half: bool = False) -> Voice:
-        """The voice in `path` on `device` (float16 weights when `half` on CUDA; channels-last vocoder on CPU)."""
-        half = half and device.type == "cuda"
-        key = (_file_key(path), str(device), half)
+    def voice(self, path: str | Path, device: torch.device, half: bool = False, precision: str = "auto") -> Voice:
+        """The voice in `path` on `device`, its weights in the float type of (`precision`, `half`) (see
+        `rvc.infer.precision.conversion_dtype`); channels-last vocoder convolutions on CPU."""
+        from rvc.infer.precision import conversion_dtype
+
+        dtype = conversion_dtype(precision, half, device)
+        key = (_file_key(path), str(device), dtype)
         with LOCK:
             if self._voice is None or self._voice[0] != key:
                 self._voice = None
@@ -57,26 +78,26 @@ class ModelCache:
                 if not Path(path).expanduser().is_file():
                     raise RVCError(f"Voice file not found: {path}. Pick a .pth voice (they are listed from logs/).")
                 voice = load_voice(Path(path).expanduser(), device)
-                if half:
-                    voice.model.half()
-                if device.type == "cpu" and voice.vocoder in FAST_CONV_VOCODERS:
-                    from rvc.infer.fast_conv import channels_last_convs
-
-                    channels_last_convs(voice.model.dec)
+                voice.model.to(dtype)
+                if device.type == "cpu":
+                    _speed_up_cpu_vocoder(voice)
                 self._voice = (key, voice)
             return self._voice[1]
 
-    def embedder(self, name_or_path: str, device: torch.device, half: bool = False) -> Embedder:
-        """The content embedder `name_or_path` on `device`."""
+    def embedder(
+        self, name_or_path: str, device: torch.device, half: bool = False, precision: str = "auto"
+    ) -> Embedder:
+        """The content embedder `name_or_path` on `device`, in the float type of (`precision`, `half`)."""
         from rvc.features.embedders import find_embedder, load_embedder
+        from rvc.infer.precision import conversion_dtype
 
-        half = half and device.type == "cuda"
+        dtype = conversion_dtype(precision, half, device)
         _name, checkpoint = find_embedder(name_or_path)
-        key = (_file_key(checkpoint.weights), str(device), half)
+        key = (_file_key(checkpoint.weights), str(device), dtype)
         with LOCK:
             if self._embedder is None or self._embedder[0] != key:
                 self._embedder = None
-                self._embedder = (key, load_embedder(name_or_path, device, half=half))
+                self._embedder = (key, load_embedder(name_or_path, device, dtype=dtype))
             return self._embedder[1]
 
     def index(self, path: str | Path) -> FeatureIndex:

@@ -47,8 +47,8 @@ def load_models(voice_path: str | Path, options: ConversionOptions) -> LoadedMod
     from rvc.infer.cache import MODELS, resolve_device
 
     device = resolve_device(options.device)
-    voice = MODELS.voice(voice_path, device, options.half)
-    embedder = MODELS.embedder(options.embedder, device, options.half)
+    voice = MODELS.voice(voice_path, device, options.half, options.precision)
+    embedder = MODELS.embedder(options.embedder, device, options.half, options.precision)
     index = None
     if options.index_path and options.index_rate > 0:
         index = MODELS.index(usable_index_path(options.index_path))

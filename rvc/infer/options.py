@@ -15,6 +15,8 @@ from rvc.prerequisites import EMBEDDERS
 
 OUTPUT_RATES = (16000, 22050, 24000, 32000, 40000, 44100, 48000)
 DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16")
+"""Float type of the synthesizer and embedder (`rvc.infer.precision.conversion_dtype` resolves `auto`)."""
 PITCH_METHODS = (*METHODS, "hybrid[rmvpe+fcpe]")
 """The pitch methods offered in lists; any `hybrid[a+b+...]` of `METHODS` is accepted too."""
 
@@ -115,6 +117,11 @@ class ConversionOptions:
         False, help="run the models in float16 on CUDA: faster, less memory (ignored on CPU)",
         label="Half precision (CUDA)", group=_RUN,
     )  # fmt: skip
+    precision: str = option(
+        "auto", help="float type of the voice and embedder: auto = bf16 only on CPUs with native bf16 (AVX-512 "
+        "BF16/AMX) where it is faster, else fp32 (on CUDA the half switch decides); bf16 is slow on other CPUs",
+        label="Precision", group=_RUN, choices=PRECISIONS, widget="radio",
+    )  # fmt: skip
     seed: int | None = option(
         None, help="fix the random draws so reruns give identical audio", label="Seed", group=_RUN,
         none_text="random",
@@ -138,6 +145,8 @@ class ConversionOptions:
         base_device = str(self.device).split(":")[0]
         if base_device not in DEVICES:
             raise RVCError(f"Unknown device {self.device!r}: use auto, cpu, cuda, cuda:N or mps.")
+        if self.precision not in PRECISIONS:
+            raise RVCError(f"Unknown precision {self.precision!r}: use one of {', '.join(PRECISIONS)}.")
         if self.seed is not None and not 0 <= int(self.seed) < 2**63:
             raise RVCError(f"seed {self.seed} is out of range: use a whole number from 0 to 2^63-1.")
         from rvc.infer.effects import validate_effects

@@ -299,13 +299,22 @@ def _convert_segment(
                 pitchf,
                 torch.tensor([options.speaker_id], device=device),
                 noise_scale=options.noise_scale,
+                window=kept_frames(frames, wanted, voice.sample_rate),
             )
-    audio = audio[0, 0].float().cpu().numpy()
-    start = output_length(PAD, voice.sample_rate)
-    piece = audio[start : start + wanted]
+    piece = audio[0, 0, :wanted].float().cpu().numpy()
     if len(piece) < wanted:
         piece = np.pad(piece, (0, wanted - len(piece)))
     return piece
+
+
+def kept_frames(frames: int, wanted: int, sample_rate: int) -> tuple[int, int]:
+    """(start, stop) of the 10 ms frames of a padded piece whose audio is kept: from the end of the 1 s padding
+    until `wanted` samples at `sample_rate` are covered (or the frames run out), so the padding is not vocoded."""
+    start = PAD // WINDOW
+    hop = sample_rate * WINDOW // SAMPLE_RATE
+    if frames <= start:
+        raise ValueError(f"a padded piece has at least {start + 1} frames, got {frames}")
+    return start, min(frames, start + max(-(-wanted // hop), 1))
 
 
 def check_stop(stop: Callable[[], bool] | None) -> None:

@@ -14,6 +14,7 @@ from rvc.models.commons import rand_slice_segments, slice_segments
 from rvc.models.encoders import PosteriorEncoder, TextEncoder
 from rvc.models.flow import ResidualCouplingBlock
 from rvc.models.vocoders import build_vocoder
+from rvc.models.vocoders.windows import Window
 from rvc.models.weight_norm import fold_weight_norm
 
 
@@ -101,9 +102,12 @@ class Synthesizer(nn.Module):
         self.flow = ResidualCouplingBlock(inter_channels, hidden_channels, 5, 1, 3, gin_channels=gin_channels)
         self.emb_g = nn.Embedding(spk_embed_dim, gin_channels)
 
-    def _decode(self, z: torch.Tensor, pitchf: torch.Tensor | None, g: torch.Tensor) -> torch.Tensor:
-        """Vocoder on latent `z` `[B, C, T]` with f0 `[B, T]` (f0 models) -> audio `[B, 1, T*hop]`."""
-        return self.dec(z, pitchf if self.use_f0 else None, g)
+    def _decode(
+        self, z: torch.Tensor, pitchf: torch.Tensor | None, g: torch.Tensor, window: Window | None = None
+    ) -> torch.Tensor:
+        """Vocoder on latent `z` `[B, C, T]` with f0 `[B, T]` (f0 models) -> audio `[B, 1, T*hop]`, or of the
+        frames `window` = (start, stop) only: `[B, 1, (stop - start)*hop]`."""
+        return self.dec(z, pitchf if self.use_f0 else None, g, window=window)
 
     def forward(
         self,
@@ -143,17 +147,20 @@ class Synthesizer(nn.Module):
         pitchf: torch.Tensor | None,
         sid: torch.Tensor,
         noise_scale: float = DEFAULT_NOISE_SCALE,
+        window: Window | None = None,
     ) -> tuple:
         """Conversion -> audio `[B, 1, T*hop]`, `x_mask` `[B, 1, T]`, `(z, z_p, m_p, logs_p)`.
 
         `phone` `[B, T, E]`, `phone_lengths` `[B]`, `pitch` `[B, T]` long and `pitchf` `[B, T]` Hz (None for no-f0
-        models), `sid` `[B]` long; `noise_scale` scales the prior sample (0 gives the prior mean).
+        models), `sid` `[B]` long; `noise_scale` scales the prior sample (0 gives the prior mean). `window` =
+        (start, stop) vocodes only those frames (`[B, 1, (stop - start)*hop]`, the same samples a full pass gives
+        there, up to float rounding); the prior and flow still run over all T frames.
         """
         g = self.emb_g(sid).unsqueeze(-1)
         m_p, logs_p, x_mask = self.enc_p(phone, pitch if self.use_f0 else None, phone_lengths)
         z_p = (m_p + torch.exp(logs_p) * torch.randn_like(m_p) * noise_scale) * x_mask
         z = self.flow(z_p, x_mask, g=g, reverse=True)
-        audio = self._decode(z * x_mask, pitchf, g)
+        audio = self._decode(z * x_mask, pitchf, g, window)
         return audio, x_mask, (z, z_p, m_p, logs_p)
 
     def remove_weight_norm(self) -> None:

@@ -339,9 +339,11 @@ class Voice:
         pitchf: torch.Tensor | None,
         sid: torch.Tensor,
         noise_scale: float = DEFAULT_NOISE_SCALE,
+        window: tuple[int, int] | None = None,
     ) -> torch.Tensor:
         """Audio `[B, 1, T*hop]` from features `phone [B, T, 256|768]`, `phone_lengths [B]`,
-        coarse `pitch [B, T]` (long), `pitchf [B, T]` Hz and speaker ids `sid [B]`; pitch args are None without f0."""
+        coarse `pitch [B, T]` (long), `pitchf [B, T]` Hz and speaker ids `sid [B]`; pitch args are None without f0.
+        `window` = (start, stop) frames gives only their audio, `[B, 1, (stop - start)*hop]`, vocoding no more."""
         import torch
 
         if self.use_f0 and (pitch is None or pitchf is None):
@@ -358,7 +360,13 @@ class Voice:
             pitch = pitchf = None
         with torch.no_grad():
             audio, _, _ = self.model.infer(
-                phone.to(device), phone_lengths.to(device), pitch, pitchf, sid.to(device), noise_scale=noise_scale
+                phone.to(device),
+                phone_lengths.to(device),
+                pitch,
+                pitchf,
+                sid.to(device),
+                noise_scale=noise_scale,
+                window=window,
             )
         return audio.float()
 

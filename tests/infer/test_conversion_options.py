@@ -53,6 +53,7 @@ NOT_AUDIBLE_HERE = {
     "output_format": "the container only; test_conversion.test_formats_and_output_rates reads each format back",
     "device": "the tests run on the CPU only",
     "half": "float16 applies on CUDA only and is ignored on the CPU",
+    "precision": "bf16 changes only rounding: test_precision.py and test_speed_paths.py hold it near fp32",
     "embedder": "the tests have a single (tiny) embedder",
 }
 
@@ -116,9 +117,9 @@ def run(infer_models, tmp_path_factory):
     calls = []
     synthesize = Voice.synthesize
 
-    def recording(self, phone, phone_lengths, pitch, pitchf, sid, noise_scale):
+    def recording(self, phone, phone_lengths, pitch, pitchf, sid, noise_scale, window=None):
         calls.append((pitchf[0].cpu().numpy().astype(np.float64), int(sid[0]), noise_scale))
-        return synthesize(self, phone, phone_lengths, pitch, pitchf, sid, noise_scale=noise_scale)
+        return synthesize(self, phone, phone_lengths, pitch, pitchf, sid, noise_scale=noise_scale, window=window)
 
     with pytest.MonkeyPatch.context() as patch:
         for variable, folder in (("RVC_WEIGHTS_DIR", "weights"), ("RVC_LOGS_DIR", "logs"), ("RVC_OUTPUTS_DIR", "out")):

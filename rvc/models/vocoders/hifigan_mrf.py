@@ -17,6 +17,7 @@ from torch import nn
 from rvc.models.commons import get_padding, mean_of_branches
 from rvc.models.vocoders.sources import HarmonicSource
 from rvc.models.vocoders.upsampling import source_conv, source_strides, upsample_conv
+from rvc.models.vocoders.windows import Window, context_bounds, crop_frames, crop_samples
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 LRELU_SLOPE = 0.1
@@ -101,10 +102,21 @@ class HiFiGANMRF(nn.Module):
         if gin_channels:
             self.cond = nn.Conv1d(gin_channels, upsample_initial_channel, 1)
 
-    def forward(self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        """x [B, 192, T], f0 [B, T] Hz, g [B, gin, 1] -> audio [B, 1, T·hop] in (-1, 1)."""
+    def forward(
+        self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None, window: Window | None = None
+    ) -> torch.Tensor:
+        """x [B, 192, T], f0 [B, T] Hz, g [B, gin, 1] -> audio [B, 1, T·hop] in (-1, 1) ([B, 1, (stop - start)·hop]
+        of frames `window` only; the source is made for all T frames so the random draws stay the same)."""
         f0 = F.interpolate(f0.unsqueeze(1), scale_factor=self.upp, mode="nearest")
         source = self.m_source(f0.transpose(1, 2)).transpose(1, 2)
+        if window is None:
+            return self._decode(x, g, source)
+        bounds = context_bounds(x.shape[-1], window)
+        source = crop_frames(source, (bounds[0] * self.upp, bounds[1] * self.upp))
+        return crop_samples(self._decode(crop_frames(x, bounds), g, source), bounds, window, self.upp)
+
+    def _decode(self, x: torch.Tensor, g: torch.Tensor | None, source: torch.Tensor) -> torch.Tensor:
+        """Latent `x` [B, 192, T'] and excitation `source` [B, 1, T'·hop] -> audio [B, 1, T'·hop]."""
         x = self.conv_pre(x)
         if g is not None:
             x = x + self.cond(g)

@@ -17,6 +17,7 @@ from rvc.models.commons import mean_of_branches
 from rvc.models.vocoders.resblock import ResBlock
 from rvc.models.vocoders.sources import SineSource
 from rvc.models.vocoders.upsampling import source_conv, source_strides, upsample_conv
+from rvc.models.vocoders.windows import Window, context_bounds, crop_frames, crop_samples
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 LRELU_SLOPE = 0.1
@@ -82,9 +83,27 @@ class HiFiGAN(nn.Module):
             x = self._stage_blocks(x, stage)
         return torch.tanh_(self.conv_post(F.leaky_relu_(x)))
 
-    def forward(self, x: torch.Tensor, f0: torch.Tensor | None = None, g: torch.Tensor | None = None) -> torch.Tensor:
-        """Latent `x` `[B, C, T]`, `f0` ignored (None), speaker `g` `[B, gin, 1]` -> audio `[B, 1, T*hop]`."""
-        return self._decode(x, g, None)
+    def forward(
+        self,
+        x: torch.Tensor,
+        f0: torch.Tensor | None = None,
+        g: torch.Tensor | None = None,
+        window: Window | None = None,
+    ) -> torch.Tensor:
+        """Latent `x` `[B, C, T]`, `f0` ignored (None), speaker `g` `[B, gin, 1]` -> audio `[B, 1, T*hop]`
+        (`[B, 1, (stop - start)*hop]` of frames `window` = (start, stop) only, see `rvc.models.vocoders.windows`)."""
+        return self._decode_window(x, g, None, window)
+
+    def _decode_window(
+        self, x: torch.Tensor, g: torch.Tensor | None, source: torch.Tensor | None, window: Window | None
+    ) -> torch.Tensor:
+        """`_decode` over `window`'s frames and their context only, the context's audio cut off again."""
+        if window is None:
+            return self._decode(x, g, source)
+        bounds = context_bounds(x.shape[-1], window)
+        if source is not None:
+            source = crop_frames(source, (bounds[0] * self.upp, bounds[1] * self.upp))
+        return crop_samples(self._decode(crop_frames(x, bounds), g, source), bounds, window, self.upp)
 
     def remove_weight_norm(self) -> None:
         """Fold weight norm into plain weights for faster inference (same output)."""
@@ -123,6 +142,9 @@ class HiFiGANNSF(HiFiGAN):
         for i, stride in enumerate(source_strides(upsample_rates)):
             self.noise_convs.append(source_conv(upsample_initial_channel // 2 ** (i + 1), stride))
 
-    def forward(self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        """Latent `x` `[B, C, T]`, `f0` `[B, T]` Hz, speaker `g` `[B, gin, 1]` -> audio `[B, 1, T*hop]`."""
-        return self._decode(x, g, self.m_source(f0, self.upp))
+    def forward(
+        self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None, window: Window | None = None
+    ) -> torch.Tensor:
+        """Latent `x` `[B, C, T]`, `f0` `[B, T]` Hz, speaker `g` `[B, gin, 1]` -> audio `[B, 1, T*hop]`
+        (frames `window` only; the source is made for all T frames so the random draws stay the same)."""
+        return self._decode_window(x, g, self.m_source(f0, self.upp), window)

@@ -25,6 +25,7 @@ from rvc.errors import RVCError
 from rvc.models.commons import mean_of_branches
 from rvc.models.vocoders.resblock import ResBlock
 from rvc.models.vocoders.sources import MergedSineSource
+from rvc.models.vocoders.windows import Window
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 STAGES = 4
@@ -162,8 +163,19 @@ class RefineGAN(nn.Module):
             channels //= 2
         self.conv_post = weight_norm(nn.Conv1d(channels, 1, 7, padding=3, bias=False))
 
-    def forward(self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None) -> torch.Tensor:
-        """x [B, 192, T], f0 [B, T] Hz, g [B, gin, 1] -> audio [B, 1, T·hop] in (-1, 1)."""
+    def forward(
+        self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None = None, window: Window | None = None
+    ) -> torch.Tensor:
+        """x [B, 192, T], f0 [B, T] Hz, g [B, gin, 1] -> audio [B, 1, T·hop] in (-1, 1) ([B, 1, (stop - start)·hop]
+        of frames `window`, cut from a full pass: the AdaIN noise is drawn per activation, so a shorter pass would
+        draw other numbers for a seed)."""
+        audio = self._full(x, f0, g)
+        if window is None:
+            return audio
+        return audio[..., window[0] * self.upp : window[1] * self.upp]
+
+    def _full(self, x: torch.Tensor, f0: torch.Tensor, g: torch.Tensor | None) -> torch.Tensor:
+        """x [B, 192, T], f0 [B, T] Hz, g [B, gin, 1] -> audio [B, 1, T·hop]."""
         frames = x.shape[-1]
         f0 = F.interpolate(f0.unsqueeze(1), size=frames * self.upp, mode="linear")
         source = self.m_source(f0.transpose(1, 2)).transpose(1, 2)

@@ -31,6 +31,8 @@ class SineGenerator(nn.Module):
         self.amplitude = amplitude
         self.noise_std = noise_std
         self.voiced_threshold = voiced_threshold
+        self.noise = True
+        """Add the random noise (off only for a deterministic export, e.g. an ONNX parity check)."""
 
     @torch.no_grad()
     def forward(self, f0: torch.Tensor, upp: int) -> tuple[torch.Tensor, torch.Tensor]:
@@ -51,6 +53,8 @@ class SineGenerator(nn.Module):
         sine = torch.sin(2 * math.pi * (phase + offset)) * self.amplitude
 
         voiced = (f0 > self.voiced_threshold).to(sine.dtype).repeat_interleave(upp, dim=1)
+        if not self.noise:
+            return sine * voiced, voiced
         noise_scale = voiced * self.noise_std + (1 - voiced) * (self.amplitude / 3)
         return sine * voiced + noise_scale * torch.randn_like(sine), voiced
 
