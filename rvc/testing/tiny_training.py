@@ -1,11 +1,12 @@
 """Training runs small enough for real trainer steps in tests: a narrow synthesizer config and a tiny discriminator.
 
 The real discriminators dominate a CPU step (about two minutes on a loaded test machine); tests of how
-options reach the training loop swap in `TinyDiscriminator`, which has the same call contract.
+options reach the training loop swap in `tiny_discriminator`, which has the same class and calls.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 
 import numpy as np
@@ -13,17 +14,25 @@ import torch
 from torch import nn
 
 from rvc.configs import load_config
+from rvc.models.discriminators import MultiPeriodDiscriminator
 from rvc.paths import run_dir
 
 
-def tiny_config(sample_rate: int = 32000) -> dict:
-    """The rate's v2 config with a narrow synthesizer and 0.2 s training slices (same layout and keys)."""
-    config = load_config(sample_rate)
+def shrink_config(config: dict, frames: int = 20) -> dict:
+    """A copy of run `config` with 16-channel layers, one attention layer, a 32-channel vocoder and `frames`-frame
+    training slices (same layout and keys)."""
+    config = copy.deepcopy(config)
     config["model"].update(
-        inter_channels=16, hidden_channels=16, filter_channels=32, n_layers=1, upsample_initial_channel=32
-    )
-    config["train"]["segment_size"] = 20 * config["data"]["hop_length"]
+        inter_channels=16, hidden_channels=16, filter_channels=32, n_layers=1, upsample_initial_channel=32,
+        gin_channels=16,
+    )  # fmt: skip
+    config["train"]["segment_size"] = frames * config["data"]["hop_length"]
     return config
+
+
+def tiny_config(sample_rate: int = 32000) -> dict:
+    """The rate's v2 config, shrunk (`shrink_config`)."""
+    return shrink_config(load_config(sample_rate))
 
 
 def write_tiny_config(name: str, sample_rate: int = 32000) -> None:
@@ -33,41 +42,38 @@ def write_tiny_config(name: str, sample_rate: int = 32000) -> None:
     (folder / "config.json").write_text(json.dumps(tiny_config(sample_rate)))
 
 
-class TinyDiscriminator(nn.Module):
-    """Two strided convs with the discriminators' contract: (y, y_hat) [B, 1, L] -> (real, fake, maps_real, maps_fake)."""
+class TinyMember(nn.Module):
+    """One small 1-D discriminator: waveforms `[B, 1, L]` -> (logits `[B, L/16]`, feature maps)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.convs = nn.ModuleList([nn.Conv1d(1, 4, 15, stride=8, padding=7), nn.Conv1d(4, 1, 3, padding=1)])
+        self.conv = nn.Conv1d(1, 4, 9, stride=4, padding=4)
+        self.post = nn.Conv1d(4, 1, 5, stride=4, padding=2)
 
-    def _one(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        maps = []
-        for conv in self.convs:
-            x = torch.nn.functional.leaky_relu(conv(x), 0.1)
-            maps.append(x)
-        return x.flatten(1), maps
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
+        hidden = nn.functional.leaky_relu(self.conv(x), 0.1)
+        logits = self.post(hidden)
+        return logits.flatten(1), [hidden, logits]
 
-    def forward(self, y: torch.Tensor, y_hat: torch.Tensor):
-        """Logits and feature maps of the real and the generated waveform."""
-        real, maps_real = self._one(y)
-        fake, maps_fake = self._one(y_hat)
-        return [real], [fake], [maps_real], [maps_fake]
+
+def tiny_discriminator(vocoder: str = "HiFi-GAN", version: str = "v2") -> MultiPeriodDiscriminator:
+    """The real discriminator set's class (same calls, `generator_pass` included) with one tiny member."""
+    discriminator = MultiPeriodDiscriminator(periods=())
+    discriminator.discriminators = nn.ModuleList([TinyMember()])
+    return discriminator
 
 
 def use_tiny_discriminator(monkeypatch=None) -> None:
-    """Make the trainer build `TinyDiscriminator` (it imports `build_discriminator` at model-building time).
+    """Make the trainer build `tiny_discriminator()` (it imports `build_discriminator` at model-building time).
 
     With pytest's `monkeypatch` the swap ends with the test; without it (a child process) it lasts.
     """
     from rvc.models import discriminators
 
-    def build(vocoder: str, version: str) -> TinyDiscriminator:
-        return TinyDiscriminator()
-
     if monkeypatch is None:
-        discriminators.build_discriminator = build
+        discriminators.build_discriminator = tiny_discriminator
     else:
-        monkeypatch.setattr(discriminators, "build_discriminator", build)
+        monkeypatch.setattr(discriminators, "build_discriminator", tiny_discriminator)
 
 
 def make_tiny_run(name: str, sample_rate: int = 32000, slices: int = 2, seconds: float = 1.0) -> None:

@@ -8,11 +8,11 @@ import dataclasses
 import json
 
 import pytest
-import torch
 
 from rvc.configs import load_config
 from rvc.errors import RVCError
 from rvc.models.voice_file import read_voice_file
+from rvc.testing.tiny_training import shrink_config, use_tiny_discriminator
 from rvc.train import heldout
 from rvc.train.best_checkpoint import BestTracker, record_from_metadata
 from rvc.train.options import TrainOptions
@@ -84,39 +84,20 @@ def test_options_check_the_score_and_the_auto_stop_needs():
 
 SCRIPTED = [1.0, 0.8, 0.9, 0.95, 1.1, 1.2]
 """Held-out mel L1 per epoch of the tiny run: best at epoch 2, then worse at every save."""
-TINY_MODEL = {"inter_channels": 16, "hidden_channels": 16, "filter_channels": 32, "n_layers": 1,
-              "upsample_initial_channel": 32, "gin_channels": 16}  # fmt: skip
-"""A generator small enough that a real epoch, its checkpoints and voices take well under a second."""
-
-
-class _TinyDiscriminator(torch.nn.Module):
-    """A one-layer stand-in with the discriminator set's interface (the best-voice logic never looks at D)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv = torch.nn.Conv1d(1, 4, 15, stride=8)
-
-    def forward(self, y: torch.Tensor, y_hat: torch.Tensor):
-        maps = [self.conv(y), self.conv(y_hat)]
-        return [maps[0].flatten(1)], [maps[1].flatten(1)], [[maps[0]]], [[maps[1]]]
 
 
 @pytest.fixture
 def tiny_run(monkeypatch):
     """Run `voice`: five 1 s slices (one held out), a tiny model, and held-out scores taken from `SCRIPTED` in turn
     (the held-out slice is still converted by the real generator)."""
-    from rvc.models import discriminators
     from rvc.paths import logs_dir
     from rvc.train.filelist import write_filelist
     from tests.train.test_filelist_dataset import SR, _make_run
 
     layout = _make_run(logs_dir(), slices=tuple((f"0_0_{i}", 1.0) for i in range(5)))
-    config = load_config(SR)
-    config["model"].update(TINY_MODEL)
-    config["train"]["segment_size"] = 4000  # 10 frames of 400 samples: a third of the real slice, same code path
-    layout.config.write_text(json.dumps(config))
+    layout.config.write_text(json.dumps(shrink_config(load_config(SR), frames=10)))
     write_filelist(layout, SR, mute_files=0)
-    monkeypatch.setattr(discriminators, "build_discriminator", lambda vocoder, version: _TinyDiscriminator())
+    use_tiny_discriminator(monkeypatch)
     calls = iter(SCRIPTED)
     monkeypatch.setattr(heldout, "score_pair", lambda *args: {"mel_l1": next(calls), "pesq": 2.0})
     return layout, SR

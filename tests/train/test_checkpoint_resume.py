@@ -15,12 +15,12 @@ from torch import nn
 from rvc.configs import load_config
 from rvc.errors import RVCError
 from rvc.models.checkpoints import read_checkpoint
+from rvc.testing.tiny_training import shrink_config, use_tiny_discriminator
 from rvc.train.checkpoint_files import LATEST_TAG, prune_after_save, resume_pair
 from rvc.train.dataset import Batch, BucketSampler, TrainingDataset
 from rvc.train.optimizer_state import SETTINGS_KEY, mark_initial_lr, recorded_settings, restore_optimizer
 from rvc.train.optimizers import OptimizerSettings, build_optimizer
 from rvc.train.options import TrainOptions
-from tests.train.tiny_models import DISCRIMINATOR_FACTORY, tiny_config, tiny_discriminator
 
 SR = 32000
 
@@ -192,15 +192,15 @@ def test_applio_resumes_our_generator_checkpoint(monkeypatch):
     from rvc.models.synthesizer_config import SynthesizerConfig
     from rvc.models.weight_norm import state_dict_from_disk
 
-    monkeypatch.setattr(DISCRIMINATOR_FACTORY, tiny_discriminator)
-    trainer = _trainer(config=tiny_config(load_config(SR)), optimizer="AdamW", export_every_save=False)
+    use_tiny_discriminator(monkeypatch)
+    trainer = _trainer(config=shrink_config(load_config(SR), frames=10), optimizer="AdamW", export_every_save=False)
     trainer.build_models(speakers=1)
     trainer.step = 3
     trainer.save(epoch=2, final=False)
     checkpoint = read_checkpoint(trainer.layout.root / f"G_{LATEST_TAG}.pth")
     assert all("initial_lr" in group for group in checkpoint["optimizer"]["param_groups"])
 
-    config = tiny_config(load_config(SR))
+    config = shrink_config(load_config(SR), frames=10)
     net_g = Synthesizer(**SynthesizerConfig.from_json_config(config, training=True).as_kwargs(), use_f0=True)
     net_g.load_state_dict(state_dict_from_disk(checkpoint["model"]), strict=False)
     optim_g = torch.optim.AdamW(net_g.parameters(), 1e-4, betas=(0.8, 0.99), eps=1e-9)

@@ -15,6 +15,7 @@ from rvc import paths
 from rvc.models.checkpoints import read_checkpoint
 from rvc.testing.model_fixtures import save_tiny_embedder
 from rvc.testing.synthetic_speech import synth_speech, write_wav
+from rvc.testing.tiny_training import shrink_config, use_tiny_discriminator
 from rvc.train.checkpoint_files import LATEST_TAG
 from rvc.train.extract import ExtractOptions, extract_run
 from rvc.train.layout import RunLayout
@@ -22,7 +23,6 @@ from rvc.train.options import TrainOptions
 from rvc.train.preprocess import PreprocessOptions, preprocess_dataset
 from rvc.train.progress import read_progress
 from rvc.train.schedulers import LRSchedule
-from tests.train.tiny_models import DISCRIMINATOR_FACTORY, tiny_config, tiny_discriminator
 
 SR = 32000
 SCHEDULE = {"lr_g": 1e-4, "lr_decay": 0.5, "warmup_epochs": 2, "warmup_shape": "linear"}
@@ -32,14 +32,16 @@ SCHEDULE = {"lr_g": 1e-4, "lr_decay": 0.5, "warmup_epochs": 2, "warmup_shape": "
 def run(tmp_path, monkeypatch) -> RunLayout:
     """A preprocessed and extracted run with one slice (tiny embedder, tiny synthesizer and discriminator)."""
     monkeypatch.setenv("RVC_WEIGHTS_DIR", str(tmp_path / "weights"))
-    monkeypatch.setattr(DISCRIMINATOR_FACTORY, tiny_discriminator)
+    use_tiny_discriminator(monkeypatch)
     save_tiny_embedder(paths.embedder_dir("contentvec"))
     write_wav(tmp_path / "data" / "clip.wav", synth_speech(3.2, 44100, seed=3).audio, 44100)
     preprocess_dataset("matrix", tmp_path / "data", PreprocessOptions(sample_rate=SR), workers=1)
     result = extract_run("matrix", ExtractOptions(sample_rate=SR, f0_method="pm", mute_files=0, device="cpu"))
     assert result.filelist_items == 1
     layout = RunLayout.named("matrix")
-    layout.config.write_text(json.dumps(tiny_config(json.loads(layout.config.read_text(encoding="utf-8")))))
+    layout.config.write_text(
+        json.dumps(shrink_config(json.loads(layout.config.read_text(encoding="utf-8")), frames=10))
+    )
     return layout
 
 
