@@ -22,6 +22,7 @@ from rvc.errors import RVCError
 from rvc.infer.library import index_choices, voice_choices
 from rvc.infer.options import ConversionOptions
 from rvc.realtime import engine_loader
+from rvc.realtime.settings import StreamSettings
 from tabs import inference
 from tabs.option_controls import option_control, option_value, ui_option_names
 
@@ -47,9 +48,8 @@ UPDATE_JS = f"async (config) => {{ const client = await import({_MODULE}); await
 
 
 def settings_names() -> list[str]:
-    """The stream settings with a control (StreamSettings fields offered in the UI); none without the engine."""
-    settings = engine_loader.stream_settings_class()
-    return ui_option_names(settings) if settings is not None else []
+    """The stream settings with a control (StreamSettings fields offered in the UI)."""
+    return ui_option_names(StreamSettings)
 
 
 def _split(values: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any], bool]:
@@ -59,9 +59,8 @@ def _split(values: tuple[Any, ...]) -> tuple[dict[str, Any], dict[str, Any], boo
     if len(values) != len(keys) + len(names) + 1:
         raise TypeError(f"expected {len(keys) + len(names) + 1} values, got {len(values)}")
     options = inference.collect_options(dict(zip(keys, values[: len(keys)], strict=True)))
-    settings_class = engine_loader.stream_settings_class()
     settings = {
-        name: option_value(settings_class, name, raw)
+        name: option_value(StreamSettings, name, raw)
         for name, raw in zip(names, values[len(keys) : len(keys) + len(names)], strict=True)
     }
     return options, settings, bool(values[-1])
@@ -279,12 +278,8 @@ def _shown_file(path: str | None) -> Any:
 
 
 def _settings_controls() -> list[gr.components.Component]:
-    """One control per stream setting, or a note where this build has no streaming engine."""
-    settings = engine_loader.stream_settings_class()
-    if settings is None:
-        gr.Markdown("This build has no streaming engine (`rvc.realtime.engine`): streams will not start.")
-        return []
-    return [option_control(settings, name) for name in settings_names()]
+    """One control per stream setting."""
+    return [option_control(StreamSettings, name) for name in settings_names()]
 
 
 def build() -> dict[str, gr.components.Component]:

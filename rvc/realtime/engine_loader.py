@@ -1,7 +1,7 @@
 """Open a streaming engine from plain values (a voice, option and setting mappings, a rate), as the UI sends them.
 
-The engine itself (`rvc.realtime.engine.StreamEngine`) and its settings are imported on first use, so the
-device and browser front-ends load without the models.
+The engine itself (`rvc.realtime.engine.StreamEngine`, torch and the models) is imported on first use, so the
+device and browser front-ends load without it.
 """
 
 from __future__ import annotations
@@ -10,31 +10,19 @@ from typing import Any
 
 from rvc.errors import RVCError
 from rvc.realtime.blocks import BlockConverter
-
-
-def stream_settings_class() -> type | None:
-    """The `StreamSettings` dataclass, or None where this build has no streaming engine."""
-    try:
-        from rvc.realtime.settings import StreamSettings
-    except ImportError:
-        return None
-    return StreamSettings
+from rvc.realtime.settings import StreamSettings
 
 
 def open_engine(voice: str, options: dict[str, Any], settings: dict[str, Any], rate: int) -> BlockConverter:
     """A `StreamEngine` for `voice` (path or name) at `rate` Hz; RVCError when anything cannot be used."""
-    try:
-        from rvc.realtime.engine import StreamEngine
-    except ImportError as error:
-        raise RVCError(f"this build has no streaming engine ({error}); update RVC Studio") from None
     from rvc.infer.conversion import load_models
     from rvc.infer.library import resolve_voice
     from rvc.infer.options import make_options
+    from rvc.realtime.engine import StreamEngine
 
-    settings_class = stream_settings_class()
     conversion = make_options(**options)
     try:
-        stream = settings_class(**settings)
+        stream = StreamSettings(**settings)
     except TypeError as error:
         raise RVCError(f"unknown stream setting: {error}") from None
     models = load_models(resolve_voice(voice), conversion)

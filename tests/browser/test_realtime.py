@@ -8,7 +8,6 @@ and their generated controls' defaults must reach the converter.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 
 import numpy as np
@@ -17,10 +16,10 @@ import soundfile as sf
 
 from rvc.option_spec import option_fields
 from rvc.realtime import engine_loader
+from rvc.realtime.settings import StreamSettings
 from rvc.testing.synthetic_speech import write_wav
 from tests.app_server import free_port
 from tests.browser.conftest import CHROMIUM_FLAGS
-from tests.realtime.fake_audio import FakeStreamSettings
 from tests.realtime.tiny_voice import install_tiny_voice
 
 TONE_HZ = 1000.0
@@ -59,9 +58,7 @@ def realtime_app():
         opened.append(make(voice, options, settings, rate))
         return opened[-1]
 
-    settings_class = engine_loader.stream_settings_class() or FakeStreamSettings
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine_loader, "stream_settings_class", lambda: settings_class)
         patch.setattr(engine_loader, "open_engine", open_engine)
         demo = app.build_app("Soft")
         port = free_port()
@@ -69,7 +66,7 @@ def realtime_app():
             prevent_thread_lock=True, server_port=port, quiet=True, app_kwargs={"routes": realtime_server.routes()}
         )
         try:
-            yield f"http://127.0.0.1:{port}", opened, settings_class
+            yield f"http://127.0.0.1:{port}", opened
         finally:
             demo.close()
 
@@ -135,7 +132,7 @@ def dominant_hz(samples: np.ndarray, rate: int) -> float:
 
 
 def test_the_page_microphone_is_converted_played_back_and_recorded(realtime_app, page, tmp_path):
-    url, opened, settings_class = realtime_app
+    url, opened = realtime_app
     start_streaming(page, url, "tone", record=True)
     page.screenshot(path=str(tmp_path / "realtime_tab.png"), full_page=True)
     heard = np.array(page.evaluate("Array.from(window.rvcRealtime.last)"), dtype=np.float32)
@@ -143,7 +140,7 @@ def test_the_page_microphone_is_converted_played_back_and_recorded(realtime_app,
 
     engine = opened[-1]
     assert (engine.voice, engine.rate) == ("tone", rate)
-    assert engine.settings == {item.name: item.default for item in option_fields(settings_class)}
+    assert engine.settings == {item.name: item.default for item in option_fields(StreamSettings)}
     assert engine.options["pitch"] == 0 and engine.options["f0_method"] == "rmvpe"
     assert np.median(engine.input_rms) > 0.1, "the fake microphone's tone should reach the converter"
     assert len(heard) >= rate // 2
@@ -164,18 +161,14 @@ def test_the_page_microphone_is_converted_played_back_and_recorded(realtime_app,
     assert abs(dominant_hz(recorded[-rate // 2 :], rate) - TONE_HZ) < 5
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("rvc.realtime.engine") is None,
-    reason="rvc.realtime.engine (the streaming engine of issue 12) is not in this build yet",
-)
 def test_the_real_engine_converts_the_page_microphone(realtime_app, page, tmp_path):
-    url, opened, settings_class = realtime_app
+    url, opened = realtime_app
     install_tiny_voice(tmp_path / "models")
     start_streaming(page, url, "alice", seconds=0.5, timeout=180_000)
     heard = np.array(page.evaluate("Array.from(window.rvcRealtime.last)"), dtype=np.float32)
     engine = opened[-1]
     assert engine.rate == page.evaluate("window.rvcRealtime.rate")
-    assert engine.block_samples == pytest.approx(settings_class().block * engine.rate, abs=160)
+    assert engine.block_samples == pytest.approx(StreamSettings().block * engine.rate, abs=160)
     assert np.isfinite(heard).all() and float(np.sqrt(np.mean(heard**2))) > 1e-4
     page.locator("#realtime-browser-stop").click()
     page.wait_for_function(f"{READOUT}.startsWith('Stopped')")

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
-
-from rvc.option_spec import option
 
 DEVICES = [
     {"index": 0, "name": "Fake mic", "max_input_channels": 1, "max_output_channels": 0, "default_samplerate": 48000.0},
@@ -151,11 +148,3 @@ class Passthrough:
         if self.delay:
             time.sleep(self.delay)
         return block.copy()
-
-
-@dataclass(frozen=True)
-class FakeStreamSettings:
-    """Two stream settings declared like `rvc.realtime.settings.StreamSettings` (the UI generates their controls)."""
-
-    block: float = option(0.1, help="block length in seconds", label="Block (s)", low=0.02, high=1, step=0.01)
-    silence_db: float = option(-50.0, help="silence gate", label="Silence gate (dB)", low=-90, high=0, step=1)

@@ -1,30 +1,16 @@
-"""Opening the real streaming engine from the values the UI sends (runs once `rvc.realtime.engine` exists)."""
+"""Opening the real streaming engine from the values the UI sends."""
 
 from __future__ import annotations
-
-import importlib.util
 
 import numpy as np
 import pytest
 
 from rvc.errors import RVCError
 from rvc.realtime import engine_loader
+from rvc.realtime.settings import StreamSettings
 from rvc.testing.synthetic_speech import synth_speech
 from tabs.option_controls import ui_option_names
 from tests.realtime.tiny_voice import install_tiny_voice
-
-HAS_ENGINE = importlib.util.find_spec("rvc.realtime.engine") is not None
-needs_engine = pytest.mark.skipif(
-    not HAS_ENGINE, reason="rvc.realtime.engine (the streaming engine of issue 12) is not in this build yet"
-)
-
-
-def test_without_the_engine_opening_says_so(monkeypatch):
-    if HAS_ENGINE:
-        pytest.skip("the streaming engine is present")
-    assert engine_loader.stream_settings_class() is None
-    with pytest.raises(RVCError, match="this build has no streaming engine"):
-        engine_loader.open_engine("alice", {}, {}, 16000)
 
 
 @pytest.fixture
@@ -33,12 +19,10 @@ def tiny_voice(tmp_path):
     return install_tiny_voice(tmp_path / "models")
 
 
-@needs_engine
 def test_the_ui_values_open_an_engine_that_streams_through_the_browser_route(tiny_voice):
     from tabs.realtime_server import BrowserStream
 
-    settings_class = engine_loader.stream_settings_class()
-    assert {"block", "crossfade", "extra", "silence_db"} <= set(ui_option_names(settings_class))
+    assert {"block", "crossfade", "extra", "silence_db"} <= set(ui_option_names(StreamSettings))
     engine = engine_loader.open_engine("alice", {"f0_method": "pm", "seed": 0}, {"block": 0.1}, 16000)
     assert engine.rate == 16000 and engine.block_samples == 1600
     stream = BrowserStream(engine, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
@@ -12,8 +13,9 @@ import soundfile as sf
 
 from rvc.errors import RVCError
 from rvc.realtime import devices, engine_loader
+from rvc.realtime.settings import StreamSettings
 from tabs import inference, realtime
-from tests.realtime.fake_audio import FakeBackend, FakeStreamSettings, Passthrough
+from tests.realtime.fake_audio import FakeBackend, Passthrough
 
 RATE = 16000
 
@@ -32,21 +34,25 @@ class Tunable(Passthrough):
 @pytest.fixture(scope="module")
 def option_defaults():
     """The option controls' starting values in `inference.control_keys()` order (the tab built once)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine_loader, "stream_settings_class", lambda: FakeStreamSettings)
-        with gr.Blocks():
-            controls = realtime.build()
+    with gr.Blocks():
+        controls = realtime.build()
     return {key: controls[key].value for key in inference.control_keys()}
 
 
+def stream_defaults() -> dict:
+    """Every stream setting at its default, in the tab's order."""
+    return {field.name: field.default for field in dataclasses.fields(StreamSettings)}
+
+
 @pytest.fixture
-def values(option_defaults, monkeypatch):
-    """`values(record=..., **option changes)`: the tab's values in handler order, with fake stream settings."""
-    monkeypatch.setattr(engine_loader, "stream_settings_class", lambda: FakeStreamSettings)
+def values(option_defaults):
+    """`values(record=..., **option changes)`: the tab's values in handler order (stream settings at their defaults
+    but `block`)."""
 
     def make(record: bool = False, block: float = 0.1, **changes):
         options = {**option_defaults, **changes}
-        return [*(options[key] for key in inference.control_keys()), block, -50.0, record]
+        settings = {**stream_defaults(), "block": block}
+        return [*(options[key] for key in inference.control_keys()), *settings.values(), record]
 
     return make
 
@@ -69,21 +75,14 @@ def fake_devices(monkeypatch):
 
 def test_the_tab_offers_the_stream_settings_and_every_conversion_option(option_defaults, monkeypatch):
     assert set(option_defaults) == set(inference.control_keys())
-    monkeypatch.setattr(engine_loader, "stream_settings_class", lambda: FakeStreamSettings)
-    assert realtime.settings_names() == ["block", "silence_db"]
-    monkeypatch.setattr(engine_loader, "stream_settings_class", lambda: None)
-    assert realtime.settings_names() == []
-    with gr.Blocks() as demo:
-        realtime.build()
-    notes = [block.value for block in demo.blocks.values() if isinstance(block, gr.Markdown)]
-    assert any("This build has no streaming engine" in str(note) for note in notes)
+    assert realtime.settings_names() == [field.name for field in dataclasses.fields(StreamSettings)]
 
 
 def test_the_browser_stream_first_message_carries_voice_options_settings_and_a_recording_name(values):
     text, token, status = realtime.stream_config("logs/alice/alice.pth", *values(record=True, pitch=3))
     config = json.loads(text)
     assert config["voice"] == "logs/alice/alice.pth" and config["options"]["pitch"] == 3
-    assert config["settings"] == {"block": 0.1, "silence_db": -50.0}
+    assert config["settings"] == {**stream_defaults(), "block": 0.1}
     assert config["record"] == token and len(token) == 32
     assert status.startswith("Starting the browser microphone")
     assert json.loads(realtime.stream_config("v", *values())[0])["record"] is None
