@@ -107,13 +107,15 @@ def main(argv: list[str] | None = None) -> int:
             inbrowser=not args.no_browser,
             theme=getattr(gr.themes, settings.theme)(),
             allowed_paths=[str(resolve_output_dir(settings))],
-            app_kwargs={"routes": realtime_server.routes()},  # the Realtime tab's browser microphone
+            prevent_thread_lock=True,
         )
     except OSError as error:
         print(
             f"error: cannot serve on {args.host}:{args.port} ({error}); pass --port with a free port", file=sys.stderr
         )
         return 1
+    realtime_server.install_routes(demo.app)  # the Realtime tab's browser microphone
+    demo.block_thread()
     return 0
 
 

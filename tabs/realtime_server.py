@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
@@ -236,3 +237,12 @@ def routes(factory: EngineFactory | None = None) -> list[Route]:
         Route(f"{PREFIX}/close/{{session}}", close, methods=["POST"]),
         Route(f"{PREFIX}/{{name:str}}", script, methods=["GET"]),
     ]
+
+
+def install_routes(app: Starlette, factory: EngineFactory | None = None) -> None:
+    """Serve `routes(factory)` from the running app, ahead of Gradio's own.
+
+    Added to the app Gradio made rather than passed to it as `app_kwargs={"routes": ...}`: that way Gradio's
+    plots stopped drawing their lines (the Train tab's loss and held-out plots stayed empty).
+    """
+    app.router.routes[:0] = routes(factory)

@@ -62,9 +62,8 @@ def realtime_app():
         patch.setattr(engine_loader, "open_engine", open_engine)
         demo = app.build_app("Soft")
         port = free_port()
-        demo.queue().launch(
-            prevent_thread_lock=True, server_port=port, quiet=True, app_kwargs={"routes": realtime_server.routes()}
-        )
+        demo.queue().launch(prevent_thread_lock=True, server_port=port, quiet=True)
+        realtime_server.install_routes(demo.app)
         try:
             yield f"http://127.0.0.1:{port}", opened
         finally:

@@ -50,9 +50,8 @@ def served():
     with gr.Blocks() as demo:
         gr.Markdown("realtime routes")
     port = free_port()
-    demo.queue().launch(
-        prevent_thread_lock=True, server_port=port, quiet=True, app_kwargs={"routes": realtime_server.routes(factory)}
-    )
+    demo.queue().launch(prevent_thread_lock=True, server_port=port, quiet=True)
+    realtime_server.install_routes(demo.app, factory)
     Server.url = f"http://127.0.0.1:{port}/realtime/"
     try:
         yield Server
