@@ -51,12 +51,7 @@ class OnnxSynthesizer(nn.Module):
     ) -> torch.Tensor:
         """`phone` [1, T, E], `phone_lengths` [1], `pitch` [1, T] long, `pitchf` [1, T] Hz, `ds` [1], `rnd`
         [1, 192, T] -> audio [1, 1, T·hop]."""
-        model = self.model
-        g = model.emb_g(ds).unsqueeze(-1)
-        m_p, logs_p, x_mask = model.enc_p(phone, pitch, phone_lengths)
-        z_p = (m_p + torch.exp(logs_p) * rnd) * x_mask
-        z = model.flow(z_p, x_mask, g=g, reverse=True)
-        return model.dec(z * x_mask, pitchf, g)
+        return self.model.infer(phone, phone_lengths, pitch, pitchf, ds, noise=rnd)[0]
 
 
 class _NoF0(nn.Module):

@@ -148,17 +148,21 @@ class Synthesizer(nn.Module):
         sid: torch.Tensor,
         noise_scale: float = DEFAULT_NOISE_SCALE,
         window: Window | None = None,
+        noise: torch.Tensor | None = None,
     ) -> tuple:
         """Conversion -> audio `[B, 1, T*hop]`, `x_mask` `[B, 1, T]`, `(z, z_p, m_p, logs_p)`.
 
         `phone` `[B, T, E]`, `phone_lengths` `[B]`, `pitch` `[B, T]` long and `pitchf` `[B, T]` Hz (None for no-f0
         models), `sid` `[B]` long; `noise_scale` scales the prior sample (0 gives the prior mean). `window` =
         (start, stop) vocodes only those frames (`[B, 1, (stop - start)*hop]`, the same samples a full pass gives
-        there, up to float rounding); the prior and flow still run over all T frames.
+        there, up to float rounding); the prior and flow still run over all T frames. `noise` `[B, C, T]`, the prior
+        sample already scaled, replaces the draw (ONNX graphs take it as an input).
         """
         g = self.emb_g(sid).unsqueeze(-1)
         m_p, logs_p, x_mask = self.enc_p(phone, pitch if self.use_f0 else None, phone_lengths)
-        z_p = (m_p + torch.exp(logs_p) * torch.randn_like(m_p) * noise_scale) * x_mask
+        if noise is None:
+            noise = torch.randn_like(m_p) * noise_scale
+        z_p = (m_p + torch.exp(logs_p) * noise) * x_mask
         z = self.flow(z_p, x_mask, g=g, reverse=True)
         audio = self._decode(z * x_mask, pitchf, g, window)
         return audio, x_mask, (z, z_p, m_p, logs_p)
