@@ -71,17 +71,15 @@ def _list_devices() -> int:
 
 def _engine(args: argparse.Namespace, rate: int):
     """The stream engine for the parsed voice, options and settings at `rate`."""
-    from rvc.infer.conversion import load_models
-    from rvc.infer.library import resolve_voice
     from rvc.infer.options import make_options
-    from rvc.realtime.engine import StreamEngine, offline_only
+    from rvc.realtime.engine import offline_only
+    from rvc.realtime.engine_loader import open_engine
 
-    options = make_options(**options_from_args(args))
-    settings = StreamSettings(**values_from_args(args, StreamSettings))
-    ignored = offline_only(options)
+    options = options_from_args(args)
+    ignored = offline_only(make_options(**options))
     if ignored:
         print(f"note: {', '.join(ignored)} only apply to offline conversion; the stream goes without them")
-    return StreamEngine(load_models(resolve_voice(args.model), options), options, settings, rate)
+    return open_engine(args.model, options, values_from_args(args, StreamSettings), rate)
 
 
 def _simulate(args: argparse.Namespace) -> int:
