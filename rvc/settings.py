@@ -1,4 +1,4 @@
-"""User settings (theme, output folder, precision): loaded with defaults, validated, saved atomically.
+"""User settings (theme, output folder, training and conversion precision): loaded with defaults, validated, saved atomically.
 
 The file lives at `rvc.paths.settings_path()` and holds one JSON object. Keys this
 version does not know are ignored on load; a missing file means all defaults.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rvc import paths
 from rvc.atomic_files import atomic_path
-from rvc.configs import PRECISIONS
+from rvc.configs import CONVERSION_PRECISIONS, PRECISIONS
 from rvc.errors import RVCError
 
 THEMES: tuple[str, ...] = (
@@ -35,12 +35,14 @@ class Settings:
     """What the user chose in the Settings tab.
 
     `output_dir` is empty for the default folder (`rvc.paths.outputs_dir()`); a relative
-    path is taken relative to the project folder.
+    path is taken relative to the project folder. `precision` is the Train tab's default, `conversion_precision`
+    the one conversions start with in the Inference, TTS and Realtime tabs (the CLI and API keep `auto`).
     """
 
     theme: str = "Soft"
     output_dir: str = ""
     precision: str = "fp32"
+    conversion_precision: str = "auto"
 
 
 def validate(settings: Settings, source: Path | None = None) -> Settings:
@@ -50,6 +52,11 @@ def validate(settings: Settings, source: Path | None = None) -> Settings:
         raise RVCError(f"unknown theme {settings.theme!r}{where}; choose one of {', '.join(THEMES)}")
     if settings.precision not in PRECISIONS:
         raise RVCError(f"unknown precision {settings.precision!r}{where}; choose one of {', '.join(PRECISIONS)}")
+    if settings.conversion_precision not in CONVERSION_PRECISIONS:
+        raise RVCError(
+            f"unknown conversion precision {settings.conversion_precision!r}{where}; "
+            f"choose one of {', '.join(CONVERSION_PRECISIONS)}"
+        )
     if not isinstance(settings.output_dir, str):
         raise RVCError(f"output_dir{where} must be a folder path written as text, not {settings.output_dir!r}")
     if "\0" in settings.output_dir:

@@ -86,6 +86,11 @@ def half_by_default() -> bool:
     return settings_tab.current().precision == "fp16"
 
 
+def conversion_precision_by_default() -> str:
+    """The conversion precision saved in the Settings tab (read at each page load)."""
+    return settings_tab.current().conversion_precision
+
+
 def effect_slots() -> list[tuple[str, str | None]]:
     """(effect, parameter) per effect control in UI order; parameter None is the effect's on/off box."""
     return [(name, None) for name in EFFECTS] + [
@@ -289,10 +294,12 @@ def _option_groups() -> dict[str, list[str]]:
 
 
 def _control(name: str) -> gr.components.Component:
-    """The control of option `name`; half precision follows the saved precision, and the format is always named
-    (the tab names the output file, so "from the file's extension" has no meaning here)."""
+    """The control of option `name`; half precision and precision follow the saved settings, and the format is
+    always named (the tab names the output file, so "from the file's extension" has no meaning here)."""
     if name == "half":
         return option_control(ConversionOptions, name, value=half_by_default)
+    if name == "precision":
+        return option_control(ConversionOptions, name, value=conversion_precision_by_default)
     if name == "output_format":
         spec = option_field(ConversionOptions, name).spec
         return option_control(ConversionOptions, name, value="wav", choices=list(spec.choices))

@@ -1,10 +1,11 @@
-"""Settings tab: theme, output folder and precision, stored in the settings file."""
+"""Settings tab: theme, output folder, training and conversion precision, stored in the settings file."""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from rvc import paths
+from rvc.configs import CONVERSION_PRECISIONS
 from rvc.errors import RVCError
 from rvc.settings import PRECISIONS, THEMES, Settings, ensure_output_dir, load_settings, save_settings, validate
 
@@ -26,10 +27,15 @@ def status_text() -> str:
     return f"Settings file: `{paths.settings_path()}`"
 
 
-def save(theme: str, output_dir: str, precision: str, launched_theme: str) -> str:
-    """Validate and store the three settings; return a one-line result for the status area."""
+def save(theme: str, output_dir: str, precision: str, conversion_precision: str, launched_theme: str) -> str:
+    """Validate and store the four settings; return a one-line result for the status area."""
     try:
-        settings = Settings(theme=theme, output_dir=(output_dir or "").strip(), precision=precision)
+        settings = Settings(
+            theme=theme,
+            output_dir=(output_dir or "").strip(),
+            precision=precision,
+            conversion_precision=conversion_precision,
+        )
         folder = ensure_output_dir(validate(settings))
         path = save_settings(settings)
     except RVCError as error:
@@ -42,7 +48,7 @@ def build(launched_theme: str) -> None:
     """Add the tab's components to the current `gr.Tab`; `launched_theme` is the theme the page uses now."""
     gr.Markdown(
         "Choices here are saved to the settings file: the output folder applies to the next conversion, "
-        "the precision to the Train tab on the next page load, the theme after a restart."
+        "the two precisions to the Train and conversion tabs on the next page load, the theme after a restart."
     )
     theme = gr.Dropdown(
         choices=list(THEMES),
@@ -59,11 +65,23 @@ def build(launched_theme: str) -> None:
     precision = gr.Radio(
         choices=list(PRECISIONS),
         value=lambda: current().precision,
-        label="Precision",
+        label="Training precision",
         info="Default precision of the Train tab (on reload). fp16 and bf16 halve memory and speed up CUDA GPUs "
         "(bf16 needs an Ampere or newer card); the CPU uses fp32.",
+    )
+    conversion_precision = gr.Radio(
+        choices=list(CONVERSION_PRECISIONS),
+        value=lambda: current().conversion_precision,
+        label="Conversion precision",
+        info="Default precision of the Inference, TTS and Realtime tabs (on reload): auto runs bf16 only on CPUs "
+        "with native bf16 (AVX-512 BF16/AMX) where it is faster, else fp32; bf16 is slow on other CPUs.",
     )
     save_button = gr.Button("Save settings", variant="primary")
     status = gr.Markdown(status_text)
     launched = gr.State(launched_theme)
-    save_button.click(save, inputs=[theme, output_dir, precision, launched], outputs=status, api_visibility="private")
+    save_button.click(
+        save,
+        inputs=[theme, output_dir, precision, conversion_precision, launched],
+        outputs=status,
+        api_visibility="private",
+    )

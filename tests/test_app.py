@@ -113,7 +113,13 @@ def test_saved_theme_and_settings_reach_the_page(server):
     config = json.loads(get(f"http://127.0.0.1:{server}/config")[1])
     assert config["theme"] == "ocean"
     component_labels = {c["props"].get("label") for c in config["components"]}
-    assert {"Theme", "Output folder", "Precision", "Prerequisite details"} <= component_labels
+    assert {
+        "Theme",
+        "Output folder",
+        "Training precision",
+        "Conversion precision",
+        "Prerequisite details",
+    } <= component_labels
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").is_file(), reason="needs Linux /proc/net/tcp")

@@ -22,17 +22,20 @@ from rvc.settings import (
 
 def test_missing_file_gives_defaults():
     assert not paths.settings_path().exists()
-    assert load_settings() == Settings(theme="Soft", output_dir="", precision="fp32")
+    assert load_settings() == Settings(theme="Soft", output_dir="", precision="fp32", conversion_precision="auto")
 
 
 def test_round_trip_through_the_settings_file(tmp_path):
-    chosen = Settings(theme="Ocean", output_dir=str(tmp_path / "converted"), precision="bf16")
+    chosen = Settings(
+        theme="Ocean", output_dir=str(tmp_path / "converted"), precision="bf16", conversion_precision="fp32"
+    )
     written = save_settings(chosen)
     assert written == paths.settings_path()
     assert json.loads(written.read_text()) == {
         "theme": "Ocean",
         "output_dir": str(tmp_path / "converted"),
         "precision": "bf16",
+        "conversion_precision": "fp32",
     }
     assert load_settings() == chosen
 
@@ -50,7 +53,11 @@ def test_update_rejects_unknown_names():
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("theme", "Neon Pink", "unknown theme 'Neon Pink'"), ("precision", "fp8", "unknown precision 'fp8'")],
+    [
+        ("theme", "Neon Pink", "unknown theme 'Neon Pink'"),
+        ("precision", "fp8", "unknown precision 'fp8'"),
+        ("conversion_precision", "fp16", r"unknown conversion precision 'fp16'.*choose one of auto, fp32, bf16"),
+    ],
 )
 def test_invalid_values_are_refused_and_nothing_is_written(field, value, message):
     with pytest.raises(RVCError, match=message):
@@ -69,6 +76,11 @@ def test_non_text_output_folder_in_the_file_is_refused():
     paths.settings_path().write_text(json.dumps({"output_dir": 5}))
     with pytest.raises(RVCError, match=r"output_dir in .*settings.json must be a folder path"):
         load_settings()
+
+
+def test_file_without_conversion_precision_starts_conversions_on_auto():
+    paths.settings_path().write_text(json.dumps({"theme": "Ocean", "precision": "fp16"}))
+    assert load_settings().conversion_precision == "auto"
 
 
 def test_bad_value_in_the_file_names_the_file():

@@ -132,7 +132,10 @@ def settings_lines() -> list[str]:
     """Where settings and converted audio live, and whether the settings file is readable."""
     try:
         settings = load_settings()
-        state = f"theme {settings.theme}, precision {settings.precision}"
+        state = (
+            f"theme {settings.theme}, precision {settings.precision}, "
+            f"conversion precision {settings.conversion_precision}"
+        )
     except RVCError as error:
         settings, state = Settings(), f"UNUSABLE: {error}"
     return [

@@ -12,6 +12,8 @@ SAMPLE_RATES = (32000, 40000, 44100, 48000)
 VERSIONS = ("v1", "v2")
 PRECISIONS = ("fp32", "fp16", "bf16")
 """Number formats a model can train or run in (fp16/bf16 fall back to fp32 where the device lacks them)."""
+CONVERSION_PRECISIONS = ("auto", "fp32", "bf16")
+"""Float types a conversion runs its synthesizer and embedder in (`auto` chooses per device; see rvc.infer.precision)."""
 LEGACY_SEGMENT_SIZE = 32
 """Entry 2 of a voice file's `config` list: every reference exporter writes this constant, not the training segment."""
 DEFAULT_NOISE_SCALE = 0.66666

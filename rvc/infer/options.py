@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rvc.audio import AUDIO_FORMATS
-from rvc.configs import DEFAULT_NOISE_SCALE
+from rvc.configs import CONVERSION_PRECISIONS, DEFAULT_NOISE_SCALE
 from rvc.errors import RVCError
 from rvc.features.f0 import METHODS
 from rvc.option_spec import check_spec_ranges, option
@@ -15,7 +15,7 @@ from rvc.prerequisites import EMBEDDERS
 
 OUTPUT_RATES = (16000, 22050, 24000, 32000, 40000, 44100, 48000)
 DEVICES = ("auto", "cpu", "cuda", "mps")
-PRECISIONS = ("auto", "fp32", "bf16")
+PRECISIONS = CONVERSION_PRECISIONS
 """Float type of the synthesizer and embedder (`rvc.infer.precision.conversion_dtype` resolves `auto`)."""
 PITCH_METHODS = (*METHODS, "hybrid[rmvpe+fcpe]")
 """The pitch methods offered in lists; any `hybrid[a+b+...]` of `METHODS` is accepted too."""

@@ -14,6 +14,7 @@ import soundfile as sf
 
 import rvc.infer.conversion
 from rvc import paths
+from rvc.errors import RVCError
 from rvc.infer.library import match_index
 from rvc.infer.options import ConversionOptions
 from rvc.infer.pipeline import ConversionStopped
@@ -78,6 +79,27 @@ def test_half_precision_follows_the_saved_precision_at_page_load():
     load_value, _triggers, _inputs = half.load_event_to_attach
     update_settings(precision="fp32")
     assert load_value() is False
+
+
+def test_conversion_precision_follows_the_settings_tab_into_single_and_batch_options(monkeypatch, tmp_path):
+    update_settings(conversion_precision="fp32")
+    controls = build_tab()[1]
+    assert controls["precision"].value == "fp32"
+    load_value, _triggers, _inputs = controls["precision"].load_event_to_attach
+    update_settings(conversion_precision="bf16")
+    assert load_value() == "bf16"
+    seen = []
+
+    def record(*args, **options):
+        seen.append(ConversionOptions(**{k: v for k, v in options.items() if k not in ("progress", "should_stop")}))
+        raise RVCError("recorded")
+
+    monkeypatch.setattr(rvc.infer.conversion, "convert", record)
+    monkeypatch.setattr(rvc.infer.conversion, "convert_folder", record)
+    values = control_values(controls, {"precision": load_value()})
+    inference.convert_single("v.pth", None, "in.wav", *values)
+    inference.convert_batch("v.pth", str(tmp_path), str(tmp_path / "out"), *values)
+    assert [options.precision for options in seen] == ["bf16", "bf16"]
 
 
 def test_index_is_paired_with_the_voice(tmp_path):
