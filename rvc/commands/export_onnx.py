@@ -1,7 +1,7 @@
 """`python -m rvc export-onnx VOICE.pth -o VOICE.onnx`: the voice as an ONNX graph for ONNX Runtime clients.
 
 The graph's inputs and outputs follow mainline RVC's export (phone, phone_lengths, pitch, pitchf, ds, rnd ->
-audio); see `rvc.infer.onnx_export`. HiFi-GAN voices export; MRF HiFi-GAN and RefineGAN ones are refused.
+audio); see `rvc.infer.onnx_export`. HiFi-GAN, MRF HiFi-GAN and RefineGAN voices export.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-source-noise",
         action="store_true",
-        help="leave the NSF source's random noise out of the graph (deterministic output, for checks)",
+        help="leave the vocoder's random draws (source noise, harmonic phases, RefineGAN's AdaIN noise) out of "
+        "the graph (deterministic output, for checks)",
     )
 
 

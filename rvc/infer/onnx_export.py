@@ -10,9 +10,11 @@ Inputs, T content frames at 100/s (the 50/s features repeated twice, as the conv
 Output:
     audio          float32 [1, 1, T·hop]    at the voice's rate (hop = rate / 100)
 
-The NSF source's own noise is drawn inside the graph by ONNX Runtime's generator (`RandomNormalLike`), so a
-graph and the torch model agree exactly only when that noise is off (`source_noise=False`, which the parity
-test uses); the rest of the graph is the same computation as `Synthesizer.infer`.
+Every vocoder exports (HiFi-GAN NSF, MRF HiFi-GAN, RefineGAN). The vocoder's own random draws (the source's
+noise, the MRF harmonics' starting phases, RefineGAN's AdaIN noise) are made inside the graph by ONNX Runtime's
+generator (`RandomNormalLike`, `RandomUniformLike`), so a graph and the torch model agree exactly only when those
+draws are off (`source_noise=False`, which the parity tests use); the rest of the graph is the same computation
+as `Synthesizer.infer`.
 """
 
 from __future__ import annotations
@@ -23,14 +25,17 @@ import torch
 from torch import nn
 
 from rvc.errors import RVCError
+from rvc.models.vocoders.refinegan import AdaIN, RefineGAN
+from rvc.models.vocoders.resampling import sinc_kernel
+from rvc.models.vocoders.sources import HarmonicSource, MergedSineSource, SineGenerator
 
-ONNX_VOCODERS = ("HiFi-GAN",)
-"""Vocoders whose graphs export and pass the parity check (MRF HiFi-GAN and RefineGAN are refused for now)."""
 OPSET = 18
 INPUT_NAMES_F0 = ("phone", "phone_lengths", "pitch", "pitchf", "ds", "rnd")
 INPUT_NAMES_NO_F0 = ("phone", "phone_lengths", "ds", "rnd")
 OUTPUT_NAMES = ("audio",)
 EXAMPLE_FRAMES = 200
+NOISY_MODULES = (SineGenerator, HarmonicSource, MergedSineSource, AdaIN)
+"""The vocoder parts that draw random numbers, each with a `noise` switch."""
 
 
 class OnnxSynthesizer(nn.Module):
@@ -88,17 +93,20 @@ def example_inputs(voice, frames: int = EXAMPLE_FRAMES, seed: int = 0) -> dict[s
     return {name: inputs[name] for name in names}
 
 
+def set_vocoder_noise(decoder: nn.Module, on: bool) -> None:
+    """Switch every random draw of `decoder` on or off: source noise, harmonic phases, RefineGAN's AdaIN noise."""
+    for module in decoder.modules():
+        if isinstance(module, NOISY_MODULES):
+            module.noise = on
+
+
 def export_module(voice, source_noise: bool = True) -> nn.Module:
-    """The module `export_onnx` traces for `voice`: float32, CPU, `source_noise` switching the NSF noise."""
-    if voice.vocoder not in ONNX_VOCODERS:
-        raise RVCError(
-            f"{voice.path.name} uses the {voice.vocoder} vocoder, which the ONNX export does not cover yet: "
-            f"only {', '.join(ONNX_VOCODERS)} voices export."
-        )
+    """The module `export_onnx` traces for `voice`: float32, CPU, `source_noise` switching the vocoder's draws."""
     model = voice.model.float().cpu().eval()
-    source = getattr(model.dec, "m_source", None)
-    if source is not None:
-        source.l_sin_gen.noise = source_noise
+    set_vocoder_noise(model.dec, source_noise)
+    if isinstance(model.dec, RefineGAN):
+        for rate in model.dec.downsample_rates:
+            sinc_kernel(rate)  # built now, outside the trace, so the graph holds each kernel as a constant
     wrapped = OnnxSynthesizer(model)
     return wrapped if voice.use_f0 else _NoF0(wrapped)
 
@@ -106,18 +114,26 @@ def export_module(voice, source_noise: bool = True) -> nn.Module:
 def export_onnx(voice_path: str | Path, output_path: str | Path, source_noise: bool = True) -> Path:
     """Write the voice in `voice_path` as an ONNX graph to `output_path` (atomically); returns that path.
 
-    The time axis T is dynamic. `source_noise=False` leaves out the NSF source's random noise (deterministic
-    graphs, for checks).
+    The time axis T is dynamic. `source_noise=False` leaves out the vocoder's random draws (deterministic graphs,
+    for checks).
     """
-    from rvc.atomic_files import atomic_path
     from rvc.models import load_voice
 
-    voice_path, output_path = Path(voice_path).expanduser(), Path(output_path).expanduser()
+    voice_path = Path(voice_path).expanduser()
     if not voice_path.is_file():
         raise RVCError(f"Voice file not found: {voice_path}. Give the path of a .pth voice.")
-    voice = load_voice(voice_path, "cpu")
+    return export_voice(load_voice(voice_path, "cpu"), output_path, source_noise)
+
+
+def export_voice(
+    voice, output_path: str | Path, source_noise: bool = True, example_frames: int = EXAMPLE_FRAMES
+) -> Path:
+    """`export_onnx` of a loaded `Voice` (its model becomes float32 on the CPU), traced on `example_frames` frames."""
+    from rvc.atomic_files import atomic_path
+
+    output_path = Path(output_path).expanduser()
     module = export_module(voice, source_noise)
-    inputs = example_inputs(voice)
+    inputs = example_inputs(voice, example_frames)
     names = list(inputs)
     dynamic = {name: {1: "frames"} for name in ("phone", "pitch", "pitchf") if name in inputs}
     dynamic["rnd"] = {2: "frames"}

@@ -18,11 +18,11 @@ import re
 
 import torch
 import torch.nn.functional as F
-import torchaudio
 from torch import nn
 
 from rvc.errors import RVCError
 from rvc.models.commons import mean_of_branches
+from rvc.models.vocoders.resampling import resample_down
 from rvc.models.vocoders.resblock import ResBlock
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.vocoders.windows import Window
@@ -31,12 +31,6 @@ from rvc.models.weight_norm import fold_weight_norm, weight_norm
 STAGES = 4
 LRELU_SLOPE = 0.2
 SOURCE_CHANNELS = 16
-RESAMPLE_OPTIONS = {
-    "lowpass_filter_width": 64,
-    "rolloff": 0.9475937167399596,
-    "resampling_method": "sinc_interp_kaiser",
-    "beta": 14.769656459379492,
-}
 _SOURCE_CONV_KEY = re.compile(r"(^|\.)source_conv\.")
 _FIRST_DOWNSAMPLE_WEIGHT = re.compile(
     r"(^|\.)downsample_blocks\.0\.(weight_v|weight|parametrizations\.weight\.original1)$"
@@ -58,25 +52,19 @@ def detect_refinegan_layout(state_dict: dict) -> str:
     raise ValueError("no RefineGAN decoder weights (downsample_blocks / source_conv) in this state dict")
 
 
-def resample_down(x: torch.Tensor, rate: int) -> torch.Tensor:
-    """Kaiser-windowed sinc resampling to 1/`rate` of the length: [B, C, L] -> [B, C, L / rate].
-
-    Half-precision input is resampled in float32: the Kaiser window's normaliser i0(14.77) ≈ 2.9e5 overflows
-    float16, which turns torchaudio's float16 kernel into NaNs.
-    """
-    resampled = torchaudio.functional.resample(x.float().contiguous(), rate, 1, **RESAMPLE_OPTIONS)
-    return resampled.to(x.dtype)
-
-
 class AdaIN(nn.Module):
     """Adds learned-scale Gaussian noise per channel, then LeakyReLU(0.2). [B, C, T] -> [B, C, T]."""
 
     def __init__(self, channels: int) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.full((channels,), 1e-4))
+        self.noise = True
+        """Add the noise (off only for a deterministic export, e.g. an ONNX parity check)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """[B, C, T] -> [B, C, T]."""
+        if not self.noise:
+            return F.leaky_relu(x, LRELU_SLOPE)
         noise = torch.randn_like(x) * self.weight[None, :, None]
         return F.leaky_relu(noise.add_(x), LRELU_SLOPE)
 

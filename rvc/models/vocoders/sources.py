@@ -79,7 +79,12 @@ def _running_sum(x: torch.Tensor) -> torch.Tensor:
 
 
 def harmonic_excitation(
-    f0: torch.Tensor, sample_rate: int, harmonic_num: int, sine_amp: float = 0.1, noise_std: float = 0.003
+    f0: torch.Tensor,
+    sample_rate: int,
+    harmonic_num: int,
+    sine_amp: float = 0.1,
+    noise_std: float = 0.003,
+    noise: bool = True,
 ) -> torch.Tensor:
     """Sines at f0 and its harmonics plus noise, one value per sample: f0 [B, L, 1] Hz -> [B, L, harmonic_num + 1].
 
@@ -91,13 +96,17 @@ def harmonic_excitation(
     and round each sum to float32, which is exactly what the CPU does for a float32 sum (so CPU results are the
     reference's, bit for bit) and keeps GPU results as close to them; they run along the last axis of a `[B, H, L]`
     copy, since a GPU scan along the middle axis of `[B, L, H]` is one sequential thread per harmonic (that made
-    the whole MRF vocoder about eight times slower).
+    the whole MRF vocoder about eight times slower). `noise=False` draws nothing: every harmonic starts at phase
+    zero and no noise is added (deterministic, for an ONNX parity check).
     """
     with torch.no_grad():
         f0 = f0.float()
         multiples = torch.arange(1, harmonic_num + 2, device=f0.device, dtype=f0.dtype)
         step = (f0 * multiples / sample_rate) % 1
-        initial_phase = torch.rand(f0.shape[0], harmonic_num + 1, device=f0.device)
+        if noise:
+            initial_phase = torch.rand(f0.shape[0], harmonic_num + 1, device=f0.device)
+        else:
+            initial_phase = torch.zeros(f0.shape[0], harmonic_num + 1, device=f0.device)
         initial_phase[:, 0] = 0
         step[:, 0, :] = step[:, 0, :] + initial_phase
         scan = step.transpose(1, 2).contiguous()
@@ -106,6 +115,8 @@ def harmonic_excitation(
         wraps[..., 1:] = ((wrapped[..., 1:] - wrapped[..., :-1]) < 0) * -1.0
         sines = (torch.sin(_running_sum(scan + wraps) * 2 * math.pi) * sine_amp).transpose(1, 2)
         voiced = (f0 > 0).to(f0.dtype)
+        if not noise:
+            return sines * voiced
         noise_amp = voiced * noise_std + (1 - voiced) * sine_amp / 3
         return sines * voiced + noise_amp * torch.randn_like(step)
 
@@ -118,10 +129,12 @@ class HarmonicSource(nn.Module):
         self.sample_rate = sample_rate
         self.harmonic_num = harmonic_num
         self.l_linear = nn.Linear(harmonic_num + 1, 1)
+        self.noise = True
+        """Random phases and noise in the excitation (off only for a deterministic export, e.g. an ONNX check)."""
 
     def forward(self, f0: torch.Tensor) -> torch.Tensor:
         """f0 [B, L, 1] Hz at the output sample rate -> excitation [B, L, 1] in (-1, 1)."""
-        excitation = harmonic_excitation(f0, self.sample_rate, self.harmonic_num)
+        excitation = harmonic_excitation(f0, self.sample_rate, self.harmonic_num, noise=self.noise)
         return torch.tanh(self.l_linear(excitation.to(self.l_linear.weight.dtype)))
 
 
@@ -132,8 +145,10 @@ class MergedSineSource(nn.Module):
         super().__init__()
         self.sample_rate = sample_rate
         self.merge = nn.Sequential(nn.Linear(1, 1, bias=False), nn.Tanh())
+        self.noise = True
+        """Noise in the excitation (off only for a deterministic export, e.g. an ONNX parity check)."""
 
     def forward(self, f0: torch.Tensor) -> torch.Tensor:
         """f0 [B, L, 1] Hz at the output sample rate -> excitation [B, L, 1] in (-1, 1)."""
-        excitation = harmonic_excitation(f0, self.sample_rate, 0)
+        excitation = harmonic_excitation(f0, self.sample_rate, 0, noise=self.noise)
         return self.merge(excitation.to(self.merge[0].weight.dtype))
