@@ -1,6 +1,6 @@
 """Realtime streaming on this machine: compute per block, underruns and latency of `rvc.realtime.StreamEngine`.
 
-    python bench/realtime.py [--seconds 60] [--block 0.25] [--f0-method swift] [--device cpu] [--threads N]
+    python bench/realtime.py [--seconds 60] [--block 0.25] [--f0-method swift] [--extra S] [--device cpu] [--threads N]
                              [--search-seconds 10] [--search-method rmvpe] [--no-search]
 
 Models are real-size with random weights (speed does not depend on the values): a 40 kHz v2 HiFi-GAN voice,
@@ -45,13 +45,14 @@ def holds(report, settings) -> bool:
     )
 
 
-def stream(models, options, block: float, audio, paced: bool):
-    """One simulated stream at `block` seconds; (report, settings)."""
+def stream(models, options, block: float, audio, paced: bool, extra: float | None = None):
+    """One simulated stream at `block` seconds (and `extra` s of context, default the setting's); (report, settings,
+    engine)."""
     from rvc.realtime.engine import StreamEngine
     from rvc.realtime.settings import StreamSettings
     from rvc.realtime.simulate import simulate
 
-    settings = StreamSettings(block=block)
+    settings = StreamSettings(block=block) if extra is None else StreamSettings(block=block, extra=extra)
     engine = StreamEngine(models, options, settings, RATE)
 
     def progress(number: int, total: int) -> None:
@@ -59,7 +60,14 @@ def stream(models, options, block: float, audio, paced: bool):
 
     _, report = simulate(engine, audio, paced=paced, on_block=progress)
     print("\r", end="", file=sys.stderr)
-    return report, settings
+    return report, settings, engine
+
+
+def stage_line(engine) -> str:
+    """Mean milliseconds per converted block of each stage of `engine`'s stream."""
+    blocks = max(engine.rendered, 1)
+    stages = ", ".join(f"{name} {seconds * 1000 / blocks:.0f}" for name, seconds in engine.timings.items())
+    return f"per stage, ms per converted block ({engine.rendered} converted): {stages}"
 
 
 def main() -> None:
@@ -68,6 +76,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--block", type=float, default=0.25)
     parser.add_argument("--f0-method", default="swift")
+    parser.add_argument("--extra", type=float, default=None, help="seconds of extra context (default: the setting's)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--search-method", default="rmvpe")
@@ -89,6 +98,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
 
     from rvc import paths
     from rvc.infer.conversion import load_models
+    from rvc.infer.onnx_vocoder import OnnxBody
     from rvc.infer.options import ConversionOptions
     from rvc.testing.model_fixtures import save_random_rmvpe, save_random_voice
     from rvc.testing.synthetic_speech import synth_speech
@@ -106,9 +116,13 @@ def run(args: argparse.Namespace, root: Path) -> None:
     )
     options = ConversionOptions(f0_method=args.f0_method, device=args.device, seed=0)
     models = load_models(voice, options)
-    report, settings = stream(models, options, args.block, audio[: round(args.seconds * RATE)], paced=True)
+    onnx = isinstance(getattr(models.voice.model.dec, "_decode", None), OnnxBody)
+    print(f"vocoder body: {'ONNX Runtime (the offline fast path)' if onnx else 'torch'}")
+    report, settings, engine = stream(
+        models, options, args.block, audio[: round(args.seconds * RATE)], paced=True, extra=args.extra
+    )
     print(f"\n{args.f0_method}, block {args.block} s, {args.seconds:g} s paced like a device:")
-    for line in report.lines():
+    for line in [*report.lines(), stage_line(engine)]:
         print(f"  {line}")
     print(f"  holds the target: {'yes' if holds(report, settings) else 'no'}")
     if args.no_search:
@@ -117,7 +131,7 @@ def run(args: argparse.Namespace, root: Path) -> None:
     print(f"\nsmallest block that holds with {args.search_method} ({args.search_seconds:g} s each, paced):")
     clip = audio[: round(args.search_seconds * RATE)]
     for block in args.search_blocks:
-        report, settings = stream(models, options, block, clip, paced=True)
+        report, settings, _engine = stream(models, options, block, clip, paced=True, extra=args.extra)
         share = 100 * report.mean_compute / report.block_seconds
         verdict = holds(report, settings)
         print(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -293,23 +293,25 @@ def _option_groups() -> dict[str, list[str]]:
     return groups
 
 
-def _control(name: str) -> gr.components.Component:
-    """The control of option `name`; half precision and precision follow the saved settings, and the format is
-    always named (the tab names the output file, so "from the file's extension" has no meaning here)."""
+def _control(name: str, **extra: Any) -> gr.components.Component:
+    """The control of option `name` (`extra` passed to the component); half precision and precision follow the
+    saved settings, and the format is always named (the tab names the output file, so "from the file's extension"
+    has no meaning here)."""
     if name == "half":
-        return option_control(ConversionOptions, name, value=half_by_default)
+        return option_control(ConversionOptions, name, value=half_by_default, **extra)
     if name == "precision":
-        return option_control(ConversionOptions, name, value=conversion_precision_by_default)
+        return option_control(ConversionOptions, name, value=conversion_precision_by_default, **extra)
     if name == "output_format":
         spec = option_field(ConversionOptions, name).spec
-        return option_control(ConversionOptions, name, value="wav", choices=list(spec.choices))
-    return option_control(ConversionOptions, name)
+        return option_control(ConversionOptions, name, value="wav", choices=list(spec.choices), **extra)
+    return option_control(ConversionOptions, name, **extra)
 
 
-def _effect_controls() -> dict[str, gr.components.Component]:
-    """On/off box and parameter sliders of every post effect, keyed by `effect_key`."""
+def _effect_controls(visible: bool = True) -> dict[str, gr.components.Component]:
+    """On/off box and parameter sliders of every post effect, keyed by `effect_key` (in a hidden section when not
+    `visible`)."""
     controls: dict[str, gr.components.Component] = {}
-    with gr.Accordion(option_field(ConversionOptions, EFFECTS_KEY).label, open=False):
+    with gr.Accordion(option_field(ConversionOptions, EFFECTS_KEY).label, open=False, visible=visible):
         for name, (label, params) in EFFECTS.items():
             with gr.Row():
                 controls[effect_key(name)] = gr.Checkbox(value=False, label=label, scale=1)
@@ -320,16 +322,24 @@ def _effect_controls() -> dict[str, gr.components.Component]:
     return controls
 
 
-def build_option_controls() -> dict[str, gr.components.Component]:
-    """Every option control below the pickers, keyed by field name (effect controls by `effect_key`)."""
+def build_option_controls(hidden: Collection[str] = ()) -> dict[str, gr.components.Component]:
+    """Every option control below the pickers, keyed by field name (effect controls by `effect_key`).
+
+    Options named in `hidden` (`effects` for the effect controls) get hidden controls at their defaults, so a
+    caller's values keep `control_keys()` order; a section whose options are all hidden is hidden too.
+    """
     controls: dict[str, gr.components.Component] = {}
     for group, names in _option_groups().items():
-        with gr.Accordion(group.capitalize() or "Options", open=group in OPEN_GROUPS):
-            for start in range(0, len(names), PER_ROW):
+        shown = [name for name in names if name not in hidden]
+        with gr.Accordion(group.capitalize() or "Options", open=group in OPEN_GROUPS, visible=bool(shown)):
+            for start in range(0, len(shown), PER_ROW):
                 with gr.Row():
-                    for name in names[start : start + PER_ROW]:
+                    for name in shown[start : start + PER_ROW]:
                         controls[name] = _control(name)
-    controls.update(_effect_controls())
+            for name in names:
+                if name in hidden:
+                    controls[name] = _control(name, visible=False)
+    controls.update(_effect_controls(visible=EFFECTS_KEY not in hidden))
     return controls
 
 

@@ -1,6 +1,7 @@
 """Realtime tab: speak and hear the converted voice live, from this computer's audio devices or the page's microphone.
 
-The voice and index pickers and the conversion options are the Inference tab's own builders; the stream
+The voice and index pickers and the conversion options are the Inference tab's own builders (without the options
+a stream does not use, `NOT_STREAMED`: those controls stay hidden at their defaults); the stream
 settings (block, crossfade, ...) are generated from `rvc.realtime.settings.StreamSettings`. Local devices run
 `rvc.realtime.devices.run_devices` in a thread per browser session, with a timer polling its readout; the
 browser microphone runs in the page (`realtime_client.js`) against the routes of `tabs.realtime_server`.
@@ -22,7 +23,7 @@ from rvc.errors import RVCError
 from rvc.infer.library import index_choices, voice_choices
 from rvc.infer.options import ConversionOptions
 from rvc.realtime import engine_loader
-from rvc.realtime.settings import StreamSettings
+from rvc.realtime.settings import NOT_STREAMED, StreamSettings
 from tabs import inference
 from tabs.option_controls import option_control, option_value, ui_option_names
 
@@ -324,7 +325,7 @@ def build() -> dict[str, gr.components.Component]:
     with gr.Accordion("Stream: block size, crossfade, silence gate, gains", open=True), gr.Row():
         settings = _settings_controls()
     with gr.Column(elem_id="realtime-options"):
-        controls = {"index_path": index, **inference.build_option_controls()}
+        controls = {"index_path": index, **inference.build_option_controls(hidden=NOT_STREAMED)}
     values = [*(controls[key] for key in inference.control_keys()), *settings, record]
     timer = gr.Timer(READOUT_SECONDS, active=False)
 

@@ -1,11 +1,12 @@
-// Browser microphone mode of the Realtime tab: the page's microphone goes to the app's server block by
-// block and the converted stream comes back and plays here (protocol: tabs/realtime_server.py).
+// Browser microphone mode of the Realtime tab: the page's microphone goes to the app's server over a WebSocket
+// as it is captured, and the converted blocks come back and play here (protocol: tabs/realtime_server.py).
 // The tab's Start button calls start(config) with the JSON it prepared (voice, options, settings, record);
 // Stop calls stop(), Apply calls update(config). `window.rvcRealtime` holds live figures for the curious.
 
 const base = new URL("realtime/", document.baseURI);
 const ENGINE_RATES = [16000, 22050, 32000, 44100, 48000]; // rates the engine streams at; others are resampled
 const KEEP_SECONDS = 2; // converted audio kept in `stats.last`, for tests and meters
+const CLOSE_SECONDS = 5; // how long Stop waits for the server to finish the recording
 const stats = { received: 0, sent: 0, last: new Float32Array(0), readout: null, error: null, running: false };
 window.rvcRealtime = stats;
 let current = null;
@@ -19,17 +20,10 @@ function show(text, failed = false) {
   if (failed) stats.error = text;
 }
 
-async function postJson(path, body) {
-  try {
-    const response = await fetch(new URL(path, base), {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    return await response.json();
-  } catch (error) {
-    return { error: `the server did not answer (${error.message})` };
-  }
+function socketUrl() {
+  const url = new URL("stream", base);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  return url;
 }
 
 function keep(samples, rate) {
@@ -39,17 +33,6 @@ function keep(samples, rate) {
   joined.set(old, 0);
   joined.set(samples.subarray(Math.max(0, samples.length - joined.length)), old.length);
   stats.last = joined;
-}
-
-function concat(chunks) {
-  const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-  const joined = new Float32Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
 }
 
 function render(stream, readout) {
@@ -67,46 +50,65 @@ function render(stream, readout) {
   );
 }
 
-async function pump(stream) {
-  if (stream.inflight || !stream.pending.length || current !== stream) return;
-  stream.inflight = true;
-  const body = concat(stream.pending);
-  stream.pending = [];
-  const sentAt = performance.now();
-  try {
-    const response = await fetch(new URL(`stream/${stream.session}`, base), {
-      method: "POST",
-      headers: { "Content-Type": "application/octet-stream" },
-      body,
-    });
-    if (!response.ok) {
-      const answer = await response.json().catch(() => ({}));
-      await fail(stream, answer.error || `the server answered ${response.status}`);
-      return;
-    }
-    const out = new Float32Array(await response.arrayBuffer());
-    stream.rtt = (performance.now() - sentAt) / 1000;
+// The time from sending the last sample of a block to receiving its converted block (network, queue, compute).
+function roundTrip(stream, through) {
+  const now = performance.now();
+  while (stream.sentLog.length && stream.sentLog[0][0] < through) stream.sentLog.shift();
+  if (stream.sentLog.length) {
+    stream.rtt = (now - stream.sentLog[0][1]) / 1000;
     stats.rtt = stream.rtt;
-    stats.sent += body.length;
-    if (out.length) {
-      stats.received += out.length;
-      keep(out, stream.rate);
-      stream.node.port.postMessage(out, [out.buffer]);
-    }
-    stats.readout = JSON.parse(response.headers.get("X-RVC-Readout"));
-    render(stream, stats.readout);
-  } catch (error) {
-    await fail(stream, `the server did not answer (${error.message})`);
-    return;
-  } finally {
-    stream.inflight = false;
   }
-  pump(stream);
+}
+
+function send(stream, samples) {
+  // While the server or the network is slow, older audio is dropped here (counted) rather than queued in the
+  // socket, so the delay stays bounded.
+  if (stream.socket.readyState !== WebSocket.OPEN) return;
+  if (stream.socket.bufferedAmount > 4 * stream.keep) {
+    stream.droppedHere += 1;
+    return;
+  }
+  stream.socket.send(samples);
+  stats.sent += samples.length;
+  stream.sentLog.push([stats.sent, performance.now()]);
+}
+
+function receive(stream, event) {
+  if (typeof event.data !== "string") {
+    const out = new Float32Array(event.data);
+    stats.received += out.length;
+    keep(out, stream.rate);
+    stream.node.port.postMessage(out, [out.buffer]);
+    return;
+  }
+  const message = JSON.parse(event.data);
+  if (message.readout) {
+    roundTrip(stream, message.through);
+    stats.readout = message.readout;
+    render(stream, message.readout);
+  } else if (message.closed) {
+    stream.closed(message.closed);
+  } else if (message.error) {
+    if (message.fatal) fail(stream, message.error);
+    else show(`Error: ${message.error}`, true);
+  }
 }
 
 async function fail(stream, message) {
   if (current === stream) await stop();
   show(`Error: ${message}`, true);
+}
+
+// Open the WebSocket and send the first message; the server's answer, or {error}.
+function connect(first) {
+  return new Promise((resolve) => {
+    const socket = new WebSocket(socketUrl());
+    socket.binaryType = "arraybuffer";
+    socket.onopen = () => socket.send(JSON.stringify(first));
+    socket.onmessage = (event) => resolve({ ...JSON.parse(event.data), socket });
+    socket.onclose = () => resolve({ error: "the server closed the connection", socket });
+    socket.onerror = () => resolve({ error: "the server did not answer (no WebSocket connection)", socket });
+  });
 }
 
 export async function start(configText) {
@@ -136,13 +138,15 @@ export async function start(configText) {
     context = new AudioContext({ latencyHint: "interactive", sampleRate: 48000 });
   }
   show("Opening the voice…");
-  const opened = await postJson("open", { ...JSON.parse(configText), rate: context.sampleRate });
-  if (opened.error) {
+  const answer = await connect({ ...JSON.parse(configText), rate: context.sampleRate });
+  if (!answer.opened) {
+    answer.socket.close();
     mic.getTracks().forEach((track) => track.stop());
     await context.close();
-    show(`Error: ${opened.error}`, true);
+    show(`Error: ${answer.error}`, true);
     return;
   }
+  const { opened, socket } = answer;
   await context.audioWorklet.addModule(new URL("worklet.js", base));
   const chunk = Math.round(context.sampleRate / 50); // 20 ms of microphone per message from the worklet
   const node = new AudioWorkletNode(context, "rvc-realtime", {
@@ -152,34 +156,31 @@ export async function start(configText) {
     processorOptions: { chunk, limit: 3 * opened.block_samples },
   });
   const stream = {
-    session: opened.session,
+    socket,
     rate: opened.rate,
     context,
     mic,
     node,
-    pending: [],
-    inflight: false,
+    sentLog: [],
     rtt: 0,
     queued: 0,
     underruns: 0,
     dropped: 0,
     droppedHere: 0,
-    chunk,
     keep: 2 * opened.block_samples,
+    closed: () => {},
   };
   current = stream;
   stats.running = true;
   stats.rate = opened.rate;
+  socket.onmessage = (event) => receive(stream, event);
+  socket.onclose = () => {
+    stream.closed(null);
+    if (current === stream) fail(stream, "the server closed the connection");
+  };
   node.port.onmessage = (event) => {
     if (event.data.captured) {
-      stream.pending.push(event.data.captured);
-      // While a slow block is converted, keep only what the server would convert: older audio is dropped
-      // here (counted) rather than sent, so the delay stays bounded and a request stays small.
-      while (stream.pending.length > 1 && stream.pending.length * stream.chunk > stream.keep) {
-        stream.pending.shift();
-        stream.droppedHere += 1;
-      }
-      pump(stream);
+      send(stream, event.data.captured);
     } else if (event.data.stats) {
       Object.assign(stream, event.data.stats);
       stats.underruns = stream.underruns;
@@ -198,18 +199,19 @@ export async function stop() {
   stats.running = false;
   stream.mic.getTracks().forEach((track) => track.stop());
   await stream.context.close().catch(() => {});
-  const closed = await postJson(`close/${stream.session}`, {});
-  show(closed.recording ? `Stopped. Recording: ${closed.recording}` : "Stopped.");
+  const closed = await new Promise((resolve) => {
+    stream.closed = resolve;
+    setTimeout(() => resolve(null), CLOSE_SECONDS * 1000);
+    if (stream.socket.readyState === WebSocket.OPEN) stream.socket.send(JSON.stringify({ close: true }));
+    else resolve(null);
+  });
+  stream.socket.close();
+  show(closed && closed.recording ? `Stopped. Recording: ${closed.recording}` : "Stopped.");
   return closed;
 }
 
 export async function update(configText) {
   if (!current || !configText) return;
   const { options, voice } = JSON.parse(configText);
-  const answer = await postJson(`update/${current.session}`, { options, voice });
-  if (answer.error) show(`Error: ${answer.error}`, true);
+  current.socket.send(JSON.stringify({ update: { options, voice } }));
 }
-
-window.addEventListener("pagehide", () => {
-  if (current) navigator.sendBeacon(new URL(`close/${current.session}`, base));
-});

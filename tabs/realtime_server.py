@@ -1,30 +1,30 @@
-"""Browser microphone mode of the Realtime tab: routes on the app's own server that convert the page's microphone.
+"""Browser microphone mode of the Realtime tab: a WebSocket on the app's own server that converts the page's microphone.
 
 The page (`realtime_client.js` with the `realtime_worklet.js` AudioWorklet) captures the microphone at the
-AudioContext's rate, sends it here and plays back what comes back. Protocol, all under `/realtime/`:
-- `POST open`, a JSON body `{"voice", "options", "settings", "rate", "record"}` (the first message: which voice,
-  the conversion options and stream settings as plain values) -> `{"session", "rate", "block_samples",
-  "latency"}`, or `{"error"}` with status 400 (unknown voice, bad option, rate the engine refuses).
-- `POST stream/<session>`, a body of little-endian float32 mono samples at `rate` (any count) -> the converted
-  samples ready now (float32, possibly none), the live readout as JSON in the `X-RVC-Readout` header. The
-  page keeps one request in flight and sends what it captured meanwhile; more than two blocks waiting drop
-  the oldest (counted), so a slow model costs audio, never a growing delay.
-- `POST update/<session>`, `{"options": {...}}` -> new conversion options while streaming (pitch, index rate...).
-- `POST close/<session>` -> `{"recording": path or null, "readout": {...}}`.
-- `GET client.js`, `GET worklet.js`: the page scripts.
-
-Plain HTTP rather than a WebSocket: uvicorn accepts WebSockets only with the `websockets` or `wsproto`
-package, which Gradio does not install; a small request per block on a kept-alive connection costs about a
-millisecond more. Served by the app's server, it works wherever the page loads (`--host`, `--share`).
+AudioContext's rate, sends it here and plays back what comes back. Protocol, on the WebSocket `/realtime/stream`:
+- The page's first message is JSON `{"voice", "options", "settings", "rate", "record"}` (which voice, the
+  conversion options and stream settings as plain values); the answer is `{"opened": {"rate", "block_samples",
+  "latency"}}`, or `{"error", "fatal": true}` and the socket closes (unknown voice, bad option, refused rate).
+- Then the page sends binary messages of little-endian float32 mono samples at `rate` (any count, as captured).
+  Each converted block comes back as one binary message of `block_samples` float32, followed by the text
+  `{"readout": {...}, "through": n}`: the live figures and how many of the samples received so far the block
+  reaches (the page times its round trip from that). Conversion runs beside the receiving, so the page never
+  waits; more than two blocks waiting drop the oldest (counted), so a slow model costs audio, never delay.
+- `{"update": {"options": {...}, "voice": ...}}` changes the options (and voice) while streaming ->
+  `{"updated": {"voice"}}`, or `{"error", "fatal": false}` and the stream goes on as it was.
+- `{"close": true}` -> `{"closed": {"recording": path or null, "readout": {...}}}`, then the socket closes. A page
+  that goes away without it (closed tab, lost network) has its stream closed the same way, recording included.
+Also `GET /realtime/client.js` and `/realtime/worklet.js`: the page scripts. Served by the app's server, this works
+wherever the page loads (`--host`, `--share`); uvicorn takes WebSockets through the `websockets` package.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import re
-import secrets
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,20 +33,23 @@ import numpy as np
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import FileResponse, Response
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketDisconnected
 
 from rvc.errors import RVCError
 from rvc.realtime.blocks import BlockConverter, BlockQueue, StreamMeter, convert_timed
 
 PREFIX = "/realtime"
 SCRIPTS = {"client.js": "realtime_client.js", "worklet.js": "realtime_worklet.js"}
-IDLE_SECONDS = 30.0
-"""A session with no request for this long is closed (the page was closed or lost its connection)."""
-MAX_BODY_SECONDS = 5.0
-"""Longest audio one stream request may carry."""
+MAX_MESSAGE_SECONDS = 5.0
+"""Longest audio one binary message may carry."""
+POLL_SECONDS = 0.2
+"""How long the converter waits for a whole block before it looks whether the stream was closed."""
 RECORD_TOKEN = re.compile(r"[0-9a-f]{16,64}")
 RATES = range(8000, 192_001)
+GONE = (WebSocketDisconnect, WebSocketDisconnected)
+"""What sending to or receiving from a page that went away (or a socket already closed) raises."""
 
 EngineFactory = Callable[[str, dict, dict, int], BlockConverter]
 
@@ -60,12 +63,16 @@ def recording_path(token: str) -> Path:
     return ensure_output_dir() / f"realtime_{token}.wav"
 
 
-class StreamClosed(RVCError):
-    """A request for a stream that is not open (stopped, expired or never opened)."""
+def error_text(error: Exception) -> str:
+    """The RVCError's message, or one line naming an unexpected error."""
+    if isinstance(error, RVCError):
+        return str(error)
+    first_line = next(iter(str(error).splitlines()), "")
+    return f"unexpected error ({type(error).__name__}: {first_line})"
 
 
 class BrowserStream:
-    """One page's stream: the converter, its input queue and meter; requests are converted one at a time."""
+    """One page's stream: the converter, its input queue (fed as samples arrive) and meter; one block at a time."""
 
     def __init__(self, engine: BlockConverter, recording: Path | None, voice: str = "") -> None:
         from rvc.realtime.recording import RecordingConverter
@@ -76,23 +83,32 @@ class BrowserStream:
         self.converter: BlockConverter = self.recorder or engine
         self.meter = StreamMeter(engine)
         self.inputs = BlockQueue(engine.block_samples)
-        self.seen = time.monotonic()
+        self.received = 0
+        """Samples received so far; a block's position in the stream is counted in these."""
         self._lock = threading.Lock()
 
-    def feed(self, samples: np.ndarray) -> np.ndarray:
-        """Queue `(N,)` samples and convert every whole block waiting -> the converted samples, `(M,)`."""
+    def push(self, samples: np.ndarray) -> None:
+        """Queue `(N,)` received samples (never waits for a conversion)."""
+        self.inputs.push(samples, self.received / self.engine.rate, self.engine.rate)
+        self.received += len(samples)
+
+    def convert_next(self, timeout: float) -> tuple[np.ndarray, int] | None:
+        """The next whole block converted, `(block_samples,)`, and the received samples it reaches; None when no
+        block came within `timeout` seconds."""
+        item = self.inputs.pop(timeout=timeout)
+        if item is None:
+            return None
+        block, start = item
         with self._lock:
-            self.seen = time.monotonic()
-            self.inputs.push(samples, time.perf_counter(), self.engine.rate)
-            out = []
-            while (item := self.inputs.pop(timeout=0)) is not None:
-                out.append(convert_timed(self.converter, self.meter, item[0]))
-            return np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+            out = convert_timed(self.converter, self.meter, block)
+        return out, round(start * self.engine.rate) + len(block)
 
     def update(self, change: dict[str, Any]) -> None:
         """Apply `{"options": {...}, "voice": ...}` from the page: new options, and the voice when it changed."""
         from rvc.realtime.engine_loader import update_engine
 
+        if not isinstance(change, dict):
+            raise RVCError("an update is a JSON object with options (an object) and voice (a text)")
         options, voice = change.get("options", {}), change.get("voice") or self.voice
         if not isinstance(options, dict) or not isinstance(voice, str):
             raise RVCError("an update is a JSON object with options (an object) and voice (a text)")
@@ -110,119 +126,143 @@ class BrowserStream:
             return str(self.recorder.close()) if self.recorder else None
 
 
-class BrowserStreams:
-    """The open browser streams (owner: the routes made by `routes`), closed on request or when idle."""
+def open_stream(request: Any, factory: EngineFactory | None = None) -> BrowserStream:
+    """A new stream from the page's first message; RVCError when it cannot be used."""
+    from rvc.realtime.engine_loader import open_engine
 
-    def __init__(self, factory: EngineFactory | None = None) -> None:
-        self._factory = factory
-        self._streams: dict[str, BrowserStream] = {}
-        self._lock = threading.Lock()
-
-    def open(self, request: dict[str, Any]) -> tuple[str, BrowserStream]:
-        """A new stream from the page's first message; RVCError when it cannot be used."""
-        from rvc.realtime.engine_loader import open_engine
-
-        self.close_idle()
-        if not isinstance(request, dict):
-            raise RVCError("the first message must be a JSON object with voice, options, settings and rate")
-        voice, options, settings = request.get("voice"), request.get("options", {}), request.get("settings", {})
-        rate = request.get("rate")
-        if not voice or not isinstance(voice, str):
-            raise RVCError("choose a voice first (voices are listed from the logs folder; press Refresh)")
-        if not isinstance(options, dict) or not isinstance(settings, dict):
-            raise RVCError("options and settings must be JSON objects")
-        if not isinstance(rate, int) or rate not in RATES:
-            raise RVCError(f"the page's audio rate {rate!r} is not a sample rate in Hz")
-        record = request.get("record")
-        recording = recording_path(record) if record else None
-        engine = (self._factory or open_engine)(voice, options, settings, rate)
-        stream = BrowserStream(engine, recording, voice)
-        session = secrets.token_hex(16)
-        with self._lock:
-            self._streams[session] = stream
-        return session, stream
-
-    def get(self, session: str) -> BrowserStream:
-        """The open stream `session`; RVCError when it is unknown or was closed."""
-        with self._lock:
-            stream = self._streams.get(session)
-        if stream is None:
-            raise StreamClosed("this stream is closed (stopped, or idle too long); press Start again")
-        return stream
-
-    def close(self, session: str) -> BrowserStream | None:
-        """Close and forget `session` (None when it is not open)."""
-        with self._lock:
-            stream = self._streams.pop(session, None)
-        if stream is not None:
-            stream.close()
-        return stream
-
-    def close_idle(self) -> None:
-        """Close the streams no page asked anything of for `IDLE_SECONDS`."""
-        now = time.monotonic()
-        with self._lock:
-            idle = [session for session, stream in self._streams.items() if now - stream.seen > IDLE_SECONDS]
-        for session in idle:
-            self.close(session)
-
-    def sessions(self) -> list[str]:
-        """The open sessions."""
-        with self._lock:
-            return list(self._streams)
+    if not isinstance(request, dict):
+        raise RVCError("the first message must be a JSON object with voice, options, settings and rate")
+    voice, options, settings = request.get("voice"), request.get("options", {}), request.get("settings", {})
+    rate = request.get("rate")
+    if not voice or not isinstance(voice, str):
+        raise RVCError("choose a voice first (voices are listed from the logs folder; press Refresh)")
+    if not isinstance(options, dict) or not isinstance(settings, dict):
+        raise RVCError("options and settings must be JSON objects")
+    if not isinstance(rate, int) or rate not in RATES:
+        raise RVCError(f"the page's audio rate {rate!r} is not a sample rate in Hz")
+    record = request.get("record")
+    recording = recording_path(record) if record else None
+    engine = (factory or open_engine)(voice, options, settings, rate)
+    return BrowserStream(engine, recording, voice)
 
 
-def _error(error: Exception, status: int = 400) -> JSONResponse:
-    """`{"error": message}`: the RVCError's text, or one line naming an unexpected error."""
-    if isinstance(error, RVCError):
-        return JSONResponse({"error": str(error)}, status_code=status)
-    first_line = next(iter(str(error).splitlines()), "")
-    return JSONResponse({"error": f"unexpected error ({type(error).__name__}: {first_line})"}, status_code=500)
+class StreamSocket:
+    """One page's WebSocket: receives samples and commands, and sends converted blocks as they are ready."""
+
+    def __init__(self, websocket: WebSocket, factory: EngineFactory | None) -> None:
+        self.websocket = websocket
+        self.factory = factory
+        self.stream: BrowserStream | None = None
+        self.stopping = threading.Event()
+        self._send_lock = asyncio.Lock()
+
+    async def send(self, message: dict | bytes) -> None:
+        """One message to the page (text JSON for a dict), never interleaved with another."""
+        async with self._send_lock:
+            if isinstance(message, bytes):
+                await self.websocket.send_bytes(message)
+            else:
+                await self.websocket.send_text(json.dumps(message))
+
+    async def serve(self) -> None:
+        """Open the stream from the first message, then receive until the page closes it or goes away."""
+        await self.websocket.accept()
+        try:
+            first = await self.websocket.receive()
+            if first["type"] == "websocket.disconnect":
+                return
+            self.stream = await run_in_threadpool(open_stream, json.loads(first.get("text") or "null"), self.factory)
+        except json.JSONDecodeError:
+            await self.fail(RVCError("the first message must be JSON"))
+            return
+        except Exception as error:  # noqa: BLE001 - the page shows one line
+            await self.fail(error)
+            return
+        engine = self.stream.engine
+        opened = {"rate": engine.rate, "block_samples": engine.block_samples, "latency": engine.latency}
+        closing, converting = False, None
+        try:
+            await self.send({"opened": opened})
+            converting = asyncio.create_task(self.convert())
+            closing = await self.receive()
+        except GONE:
+            pass
+        finally:
+            self.stopping.set()
+            if converting is not None:
+                await converting
+            recording = await run_in_threadpool(self.stream.close)
+        if closing:
+            with contextlib.suppress(*GONE):
+                await self.send({"closed": {"recording": recording, "readout": self.stream.readout()}})
+                await self.websocket.close()
+
+    async def fail(self, error: Exception) -> None:
+        """Tell the page why the stream cannot go on, and close the socket."""
+        with contextlib.suppress(*GONE):
+            await self.send({"error": error_text(error), "fatal": True})
+            await self.websocket.close()
+
+    async def receive(self) -> bool:
+        """Take the page's messages until `{"close": true}` (True) or the page went away (False)."""
+        stream = self.stream
+        limit = 4 * MAX_MESSAGE_SECONDS * stream.engine.rate
+        while not self.stopping.is_set():
+            message = await self.websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return False
+            if message.get("bytes") is not None:
+                body = message["bytes"]
+                if len(body) % 4 or len(body) > limit:
+                    await self.send({"error": "audio messages carry float32 samples, at most 5 s", "fatal": False})
+                    continue
+                stream.push(np.frombuffer(body, dtype="<f4"))
+                continue
+            try:
+                command = json.loads(message.get("text") or "null")
+            except json.JSONDecodeError:
+                command = None
+            if isinstance(command, dict) and command.get("close"):
+                return True
+            if isinstance(command, dict) and "update" in command:
+                try:
+                    await run_in_threadpool(stream.update, command["update"])
+                except Exception as error:  # noqa: BLE001 - the page shows one line
+                    await self.send({"error": error_text(error), "fatal": False})
+                else:
+                    await self.send({"updated": {"voice": stream.voice}})
+                continue
+            await self.send({"error": 'unknown command: send {"update": ...} or {"close": true}', "fatal": False})
+        return False
+
+    async def convert(self) -> None:
+        """Convert whole blocks as they arrive and send each with the readout, until the stream stops."""
+        stream = self.stream
+        while not self.stopping.is_set():
+            try:
+                done = await run_in_threadpool(stream.convert_next, POLL_SECONDS)
+            except Exception as error:  # noqa: BLE001 - the page shows one line; the app keeps serving
+                self.stopping.set()
+                await self.fail(error)
+                return
+            if done is None:
+                continue
+            out, through = done
+            try:
+                await self.send(out.astype("<f4").tobytes())
+                await self.send({"readout": stream.readout(), "through": through})
+            except GONE:
+                self.stopping.set()
+                return
 
 
-def routes(factory: EngineFactory | None = None) -> list[Route]:
-    """The browser-stream routes with their own stream table; `factory(voice, options, settings, rate)` opens a
+def routes(factory: EngineFactory | None = None) -> list[BaseRoute]:
+    """The browser-stream WebSocket and the page scripts; `factory(voice, options, settings, rate)` opens a
     converter (default: `rvc.realtime.engine_loader.open_engine`)."""
-    streams = BrowserStreams(factory)
     folder = Path(__file__).resolve().parent
 
-    async def open_stream(request: Request) -> Response:
-        try:
-            body = json.loads(await request.body())
-            session, stream = await run_in_threadpool(streams.open, body)
-        except json.JSONDecodeError:
-            return _error(RVCError("the first message must be JSON"))
-        except Exception as error:  # noqa: BLE001 - the page shows one line
-            return _error(error)
-        engine = stream.engine
-        answer = {"session": session, "rate": engine.rate, "block_samples": engine.block_samples}
-        return JSONResponse({**answer, "latency": engine.latency})
-
-    async def feed(request: Request) -> Response:
-        try:
-            stream = streams.get(request.path_params["session"])
-            body = await request.body()
-            if len(body) % 4 or len(body) > 4 * MAX_BODY_SECONDS * stream.engine.rate:
-                raise RVCError("a stream request carries float32 samples, at most 5 s of them")
-            out = await run_in_threadpool(stream.feed, np.frombuffer(body, dtype="<f4"))
-        except Exception as error:  # noqa: BLE001 - the page shows one line
-            return _error(error, 404 if isinstance(error, StreamClosed) else 400)
-        headers = {"X-RVC-Readout": json.dumps(stream.readout()), "Cache-Control": "no-store"}
-        return Response(out.astype("<f4").tobytes(), media_type="application/octet-stream", headers=headers)
-
-    async def update(request: Request) -> Response:
-        try:
-            stream = streams.get(request.path_params["session"])
-            await run_in_threadpool(stream.update, json.loads(await request.body()))
-        except Exception as error:  # noqa: BLE001 - the page shows one line
-            return _error(error)
-        return JSONResponse({"voice": stream.voice})
-
-    async def close(request: Request) -> Response:
-        stream = await run_in_threadpool(streams.close, request.path_params["session"])
-        if stream is None:
-            return JSONResponse({"recording": None, "readout": None})
-        return JSONResponse({"recording": stream.close(), "readout": stream.readout()})
+    async def stream_socket(websocket: WebSocket) -> None:
+        await StreamSocket(websocket, factory).serve()
 
     async def script(request: Request) -> Response:
         name = SCRIPTS.get(request.path_params["name"])
@@ -231,10 +271,7 @@ def routes(factory: EngineFactory | None = None) -> list[Route]:
         return FileResponse(folder / name, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
     return [
-        Route(f"{PREFIX}/open", open_stream, methods=["POST"]),
-        Route(f"{PREFIX}/stream/{{session}}", feed, methods=["POST"]),
-        Route(f"{PREFIX}/update/{{session}}", update, methods=["POST"]),
-        Route(f"{PREFIX}/close/{{session}}", close, methods=["POST"]),
+        WebSocketRoute(f"{PREFIX}/stream", stream_socket),
         Route(f"{PREFIX}/{{name:str}}", script, methods=["GET"]),
     ]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -100,13 +100,22 @@ def test_page_answers_with_all_eight_tabs(server):
 
 
 def test_the_realtime_routes_are_served_beside_the_page(server):
-    status, script = get(f"http://127.0.0.1:{server}/realtime/client.js")
+    from websockets.sync.client import connect
+
+    deadline = time.monotonic() + 10  # the routes are added right after Gradio starts serving the page
+    while True:
+        try:
+            status, script = get(f"http://127.0.0.1:{server}/realtime/client.js")
+            break
+        except urllib.error.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
     assert status == 200 and "export async function start" in script
-    request = urllib.request.Request(f"http://127.0.0.1:{server}/realtime/open", data=b'{"rate": 48000}', method="POST")
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(request, timeout=10)
-    assert refused.value.code == 400
-    assert json.loads(refused.value.read())["error"].startswith("choose a voice first")
+    with connect(f"ws://127.0.0.1:{server}/realtime/stream") as socket:
+        socket.send(json.dumps({"rate": 48000}))
+        answer = json.loads(socket.recv(timeout=10))
+    assert answer["fatal"] and answer["error"].startswith("choose a voice first")
 
 
 def test_saved_theme_and_settings_reach_the_page(server):

@@ -267,31 +267,24 @@ def _convert_segment(
     import torch
 
     from rvc.features.f0 import coarse_f0
+    from rvc.infer.feature_blend import blend_and_protect
 
     voice, device = models.voice, models.device
     dtype = next(voice.model.parameters()).dtype
     with torch.inference_mode():
         with timer("features"):
             feats = models.embedder.extract(torch.from_numpy(np.ascontiguousarray(segment))[None], voice.version)
-        original = feats
-        indexed = models.index is not None and options.index_rate > 0
-        if indexed:
-            with timer("retrieval"):
-                blended = models.index.blend(feats[0].cpu().numpy(), options.index_rate)
-                feats = torch.from_numpy(blended)[None].to(feats.device)
+        frames = min(len(segment) // WINDOW, 2 * feats.shape[1])
+        track = None
+        if f0 is not None:
+            track = np.zeros(frames)
+            track[: min(frames, len(f0))] = f0[:frames]
+        feats = blend_and_protect(feats, models.index, options, track, frames, timer=timer)
         with timer("synthesis"):
-            frames = min(len(segment) // WINDOW, 2 * feats.shape[1])
-            feats = feats.repeat_interleave(2, dim=1)[:, :frames]
             pitch = pitchf = None
-            if f0 is not None:
-                track = np.zeros(frames)
-                track[: min(frames, len(f0))] = f0[:frames]
+            if track is not None:
                 pitchf = torch.from_numpy(track.astype(np.float32))[None].to(device)
                 pitch = torch.from_numpy(coarse_f0(track))[None].to(device)
-                if options.protect < 0.5 and indexed:
-                    mask = torch.where(pitchf > 0, 1.0, options.protect).unsqueeze(-1).to(feats.device)
-                    base = original.repeat_interleave(2, dim=1)[:, :frames]
-                    feats = feats * mask + base * (1.0 - mask)
             audio = voice.synthesize(
                 feats.to(device=device, dtype=dtype),
                 torch.tensor([frames], device=device),

@@ -24,10 +24,18 @@ import numpy as np
 
 from rvc.errors import RVCError
 from rvc.infer.options import ConversionOptions
-from rvc.infer.pipeline import HIGH_PASS_HZ, SAMPLE_RATE, WINDOW, LoadedModels, check_compatible, process_pitch
+from rvc.infer.pipeline import (
+    HIGH_PASS_HZ,
+    SAMPLE_RATE,
+    WINDOW,
+    LoadedModels,
+    StageTimer,
+    check_compatible,
+    process_pitch,
+)
 from rvc.realtime.layout import plan_layout
 from rvc.realtime.render import LatentNoise, render_tail, window_features
-from rvc.realtime.settings import StreamSettings
+from rvc.realtime.settings import OFFLINE_ONLY, StreamSettings
 from rvc.realtime.sola import SolaJoiner
 
 PITCH_CONTEXT_FRAMES = 24
@@ -35,8 +43,6 @@ PITCH_CONTEXT_FRAMES = 24
 PITCH_REFRESH_FRAMES = 4
 """Frames at the end of the previous block estimated again, now with audio after them."""
 SILENT_DB = -200.0
-OFFLINE_ONLY = ("formant_shift", "rms_mix_rate", "split_audio", "clean_strength", "effects", "f0_file")
-"""Conversion options that need the whole recording or a post pass; a stream does not apply them."""
 
 
 def offline_only(options: ConversionOptions) -> list[str]:
@@ -69,9 +75,15 @@ class StreamEngine:
         self._models = models
         self._options = options
         self._lock = threading.Lock()
+        self.timings: dict[str, float] = {}
+        """Seconds spent per stage (input, pitch, features, retrieval, synthesis, vocoder, output, join) since made."""
+        self.rendered = 0
+        """Blocks converted (not gated as silence) since made."""
+        self._timer = StageTimer(self.timings)
         self._reset()
         self._render()
         self._reset()
+        self.timings.clear()
 
     def reset(self) -> None:
         """Forget the stream so far (input, pitch, latent draws, previous block), as if just started."""
@@ -127,19 +139,26 @@ class StreamEngine:
         if level_db(samples) < self.settings.silence_db:
             out = self._joiner.fade_to_silence()
         else:
-            out = self._joiner.join(self._render())
+            rendered = self._render()
+            with self._timer("join"):
+                out = self._joiner.join(rendered)
+            self.rendered += 1
         return np.clip(out * gain(self.settings.output_gain_db), -1.0, 1.0).astype(np.float32)
 
     def _render(self) -> np.ndarray:
         """The window's converted tail at the device rate: `[crossfade + search + block]` samples for SOLA."""
         from rvc.audio import high_pass, resample
 
-        layout, models, options = self.layout, self._models, self._options
-        wav16k = high_pass(resample(self._input, self.rate, SAMPLE_RATE), SAMPLE_RATE, HIGH_PASS_HZ, zero_phase=True)
-        f0 = self._pitch(wav16k) if models.voice.use_f0 else None
-        feats = window_features(wav16k, models, options, f0, layout.tail_frames)
-        audio = render_tail(models, feats, f0, options, self._noise, layout.tail_frames)
-        audio = resample(audio, models.voice.sample_rate, self.rate)
+        layout, models, options, timer = self.layout, self._models, self._options, self._timer
+        with timer("input"):
+            wav16k = resample(self._input, self.rate, SAMPLE_RATE)
+            wav16k = high_pass(wav16k, SAMPLE_RATE, HIGH_PASS_HZ, zero_phase=True)
+        with timer("pitch"):
+            f0 = self._pitch(wav16k) if models.voice.use_f0 else None
+        feats = window_features(wav16k, models, options, f0, layout.tail_frames, timer)
+        audio = render_tail(models, feats, f0, options, self._noise, layout.tail_frames, timer)
+        with timer("output"):
+            audio = resample(audio, models.voice.sample_rate, self.rate)
         return audio[-layout.output_samples :]
 
     def _pitch(self, wav16k: np.ndarray) -> np.ndarray:

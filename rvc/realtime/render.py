@@ -1,8 +1,9 @@
 """One window of 16 kHz input -> the converted audio of its tail, with the offline pipeline's steps.
 
 Content features over the whole window (the embedder and the text encoder see the extra context), index
-blending and protect on the frames that are rendered, the text encoder and flow over the window, and the
-vocoder over the tail only: most of the compute is the vocoder, so context costs little.
+blending and protect on the frames that are rendered, the text encoder over the window, the flow over the tail
+and as many frames left of it as its convolutions reach (`flow_reach`: the tail's latent is the same as over
+the whole window), and the vocoder over the tail only.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rvc.infer.feature_blend import blend_and_protect
 from rvc.infer.options import ConversionOptions
-from rvc.infer.pipeline import WINDOW, LoadedModels
+from rvc.infer.pipeline import WINDOW, LoadedModels, StageTimer
 
 
 class LatentNoise:
@@ -47,7 +49,12 @@ class LatentNoise:
 
 
 def window_features(
-    wav16k: np.ndarray, models: LoadedModels, options: ConversionOptions, f0: np.ndarray | None, rendered: int
+    wav16k: np.ndarray,
+    models: LoadedModels,
+    options: ConversionOptions,
+    f0: np.ndarray | None,
+    rendered: int,
+    timer: StageTimer | None = None,
 ) -> torch.Tensor:
     """16 kHz window `[N]` -> content features `[1, N // 160, C]` per 10 ms frame, index-blended and protected.
 
@@ -56,24 +63,31 @@ def window_features(
     """
     voice = models.voice
     frames = len(wav16k) // WINDOW
+    timer = timer or StageTimer()
     with torch.inference_mode():
-        feats = models.embedder.extract(torch.from_numpy(np.ascontiguousarray(wav16k))[None], voice.version)
+        with timer("features"):
+            feats = models.embedder.extract(torch.from_numpy(np.ascontiguousarray(wav16k))[None], voice.version)
         wanted = (frames + 1) // 2
         if feats.shape[1] < wanted:
             feats = torch.cat((feats, feats[:, -1:].expand(-1, wanted - feats.shape[1], -1)), dim=1)
         feats = feats[:, :wanted]
-        original = feats
-        indexed = models.index is not None and options.index_rate > 0
-        if indexed:
-            first = max(0, wanted - (rendered + 1) // 2)
-            blended = models.index.blend(feats[0, first:].cpu().numpy(), options.index_rate)
-            feats = torch.cat((feats[:, :first], torch.from_numpy(blended)[None].to(feats.device)), dim=1)
-        feats = feats.repeat_interleave(2, dim=1)[:, :frames]
-        if f0 is not None and indexed and options.protect < 0.5:
-            mask = torch.from_numpy(np.where(f0 > 0, 1.0, options.protect).astype(np.float32))
-            mask = mask[None, :, None].to(feats.device)
-            feats = feats * mask + original.repeat_interleave(2, dim=1)[:, :frames] * (1.0 - mask)
+        first = max(0, wanted - (rendered + 1) // 2)
+        feats = blend_and_protect(feats, models.index, options, f0, frames, first=first, timer=timer)
     return feats
+
+
+def flow_reach(flow: torch.nn.Module) -> int:
+    """Frames either side of a frame that the flow's output there depends on: its convolutions' half-widths added
+    (24 for RVC's flow: four couplings of three kernel-5 layers), so the flow needs only that much left of the tail."""
+    convs = (module for module in flow.modules() if isinstance(module, torch.nn.Conv1d))
+    return sum((conv.kernel_size[0] - 1) * conv.dilation[0] // 2 for conv in convs)
+
+
+def flow_tail(flow: torch.nn.Module, z_p: torch.Tensor, mask: torch.Tensor, g: torch.Tensor, tail: int) -> torch.Tensor:
+    """The reverse flow's latent `[1, C, tail]` of the last `tail` frames of `z_p` `[1, C, T]` (mask `[1, 1, T]`),
+    computed over those frames and the `flow_reach` frames left of them only: the same as over all T frames."""
+    first = max(0, z_p.shape[2] - tail - flow_reach(flow))
+    return flow(z_p[:, :, first:], mask[:, :, first:], g=g, reverse=True)[:, :, -tail:]
 
 
 def render_tail(
@@ -83,6 +97,7 @@ def render_tail(
     options: ConversionOptions,
     noise: LatentNoise,
     tail: int,
+    timer: StageTimer | None = None,
 ) -> np.ndarray:
     """Features `[1, T, C]` + pitch Hz `[T]` of a window -> audio `[tail · hop]` of its last `tail` frames."""
     from rvc.features.f0 import coarse_f0
@@ -95,18 +110,20 @@ def render_tail(
     if voice.use_f0:
         pitchf = torch.from_numpy(f0.astype(np.float32))[None].to(device)
         pitch = torch.from_numpy(coarse_f0(f0))[None].to(device)
+    timer = timer or StageTimer()
     with torch.inference_mode():
-        g = model.emb_g(torch.tensor([options.speaker_id], device=device)).unsqueeze(-1)
-        m_p, logs_p, mask = model.enc_p(
-            feats.to(device=device, dtype=dtype), pitch, torch.tensor([frames], device=device)
-        )
-        draws = noise.window(m_p.shape[1]).to(device=device, dtype=dtype)
-        z_p = (m_p + torch.exp(logs_p) * draws * options.noise_scale) * mask
-        z = model.flow(z_p, mask, g=g, reverse=True)
+        with timer("synthesis"):
+            g = model.emb_g(torch.tensor([options.speaker_id], device=device)).unsqueeze(-1)
+            m_p, logs_p, mask = model.enc_p(
+                feats.to(device=device, dtype=dtype), pitch, torch.tensor([frames], device=device)
+            )
+            draws = noise.window(m_p.shape[1]).to(device=device, dtype=dtype)
+            z_p = (m_p + torch.exp(logs_p) * draws * options.noise_scale) * mask
+            z = flow_tail(model.flow, z_p, mask, g, tail)
         forked = (
             [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
         )
-        with torch.random.fork_rng(devices=forked):
+        with timer("vocoder"), torch.random.fork_rng(devices=forked):
             torch.manual_seed(noise.vocoder_seed)
-            audio = model.dec(z[:, :, -tail:], pitchf[:, -tail:] if voice.use_f0 else None, g)
+            audio = model.dec(z, pitchf[:, -tail:] if voice.use_f0 else None, g)
     return audio[0, 0].float().cpu().numpy()

@@ -27,7 +27,11 @@ def test_the_ui_values_open_an_engine_that_streams_through_the_browser_route(tin
     assert engine.rate == 16000 and engine.block_samples == 1600
     stream = BrowserStream(engine, None)
     speech = synth_speech(0.5, 16000).audio.astype(np.float32)
-    out = stream.feed(speech[:3200])
-    assert out.shape == (3200,) and np.isfinite(out).all()
+    stream.push(speech[:3200])
+    converted = [stream.convert_next(timeout=0) for _ in range(3)]
+    assert converted[2] is None  # two whole blocks came in
+    (first, through_first), (second, through_second) = converted[:2]
+    assert (through_first, through_second) == (1600, 3200)
+    assert first.shape == second.shape == (1600,) and np.isfinite(np.concatenate([first, second])).all()
     with pytest.raises(RVCError, match="not found"):
         engine_loader.open_engine("nobody", {}, {}, 16000)

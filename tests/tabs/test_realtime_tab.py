@@ -13,7 +13,7 @@ import soundfile as sf
 
 from rvc.errors import RVCError
 from rvc.realtime import devices, engine_loader
-from rvc.realtime.settings import StreamSettings
+from rvc.realtime.settings import NOT_STREAMED, StreamSettings
 from tabs import inference, realtime
 from tests.realtime.fake_audio import FakeBackend, Passthrough
 
@@ -76,6 +76,18 @@ def fake_devices(monkeypatch):
 def test_the_tab_offers_the_stream_settings_and_every_conversion_option(option_defaults, monkeypatch):
     assert set(option_defaults) == set(inference.control_keys())
     assert realtime.settings_names() == [field.name for field in dataclasses.fields(StreamSettings)]
+
+
+def test_the_tab_shows_only_the_options_a_stream_uses():
+    with gr.Blocks():
+        controls = realtime.build()
+    hidden = {key for key, control in controls.items() if not control.visible}
+    assert hidden == set(NOT_STREAMED) - {inference.EFFECTS_KEY}
+    section = controls[inference.effect_key("reverb")]
+    while not isinstance(section, gr.Accordion):
+        section = section.parent
+    assert section.label == "Post effects" and not section.visible
+    assert {"pitch", "f0_method", "index_rate", "protect", "embedder", "seed"} <= set(controls) - hidden
 
 
 def test_the_browser_stream_first_message_carries_voice_options_settings_and_a_recording_name(values):
