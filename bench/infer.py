@@ -9,7 +9,8 @@ a HuBERT-base embedder, RMVPE and a 768-d index of 20 000 vectors, all written t
 is `--seconds` of synthetic speech at 44.1 kHz. "cold" is the first conversion of the process (models loaded
 from disk, first-call overheads); each "warm" line is a second conversion with everything loaded.
 RTF = processing seconds / audio seconds (below 1 is faster than real time). `--backend torch` keeps the
-vocoder body in torch (channels-last convolutions) instead of ONNX Runtime; `--plain-vocoder` turns off both.
+vocoder body (channels-last convolutions), the content embedder and RMVPE in torch instead of ONNX Runtime;
+`--plain-vocoder` turns off both vocoder speed-ups.
 With `--precision bf16` each warm line is followed by the quality gate: log-mel distance and SNR of the bf16
 output against an fp32 conversion of the same seed (`rvc.infer.quality`).
 
@@ -117,7 +118,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--half", action="store_true", help="float16 models (CUDA only)")
     parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
-    parser.add_argument("--backend", default="onnx", choices=("onnx", "torch"), help="CPU vocoder body")
+    parser.add_argument(
+        "--backend", default="onnx", choices=("onnx", "torch"), help="CPU vocoder body, embedder, RMVPE"
+    )
     parser.add_argument("--plain-vocoder", action="store_true", help="plain torch convolutions on CPU")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rvc-bench-infer-") as folder:
@@ -135,6 +138,11 @@ def run(args: argparse.Namespace, root: Path) -> None:
 
     if args.threads:
         torch.set_num_threads(args.threads)
+    if args.backend == "torch":
+        from rvc.features.f0 import rmvpe_onnx
+
+        cache.ONNX_EMBEDDER = False
+        rmvpe_onnx.ENABLED = False
     if args.plain_vocoder or args.backend == "torch":
         cache.ONNX_VOCODERS = ()
     if args.plain_vocoder:

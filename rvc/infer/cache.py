@@ -28,6 +28,8 @@ would not give the same audio for a seed)."""
 ONNX_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
 """Vocoders whose convolution body runs in ONNX Runtime on CPU in float32 (`rvc.infer.onnx_vocoder`); the others,
 and every one where onnxruntime is missing, get the channels-last convolutions."""
+ONNX_EMBEDDER = True
+"""Run a float32 CPU content embedder's forward in ONNX Runtime (`rvc.infer.onnx_embedder`) where it is installed."""
 
 
 def _speed_up_cpu_vocoder(voice: Voice) -> None:
@@ -87,7 +89,8 @@ class ModelCache:
     def embedder(
         self, name_or_path: str, device: torch.device, half: bool = False, precision: str = "auto"
     ) -> Embedder:
-        """The content embedder `name_or_path` on `device`, in the float type of (`precision`, `half`)."""
+        """The content embedder `name_or_path` on `device`, in the float type of (`precision`, `half`); its
+        forward in ONNX Runtime on CPU in float32."""
         from rvc.features.embedders import find_embedder, load_embedder
         from rvc.infer.precision import conversion_dtype
 
@@ -97,7 +100,12 @@ class ModelCache:
         with LOCK:
             if self._embedder is None or self._embedder[0] != key:
                 self._embedder = None
-                self._embedder = (key, load_embedder(name_or_path, device, dtype=dtype))
+                embedder = load_embedder(name_or_path, device, dtype=dtype)
+                if device.type == "cpu" and ONNX_EMBEDDER:
+                    from rvc.infer.onnx_embedder import use_onnx_forward
+
+                    use_onnx_forward(embedder.model)
+                self._embedder = (key, embedder)
             return self._embedder[1]
 
     def index(self, path: str | Path) -> FeatureIndex:

@@ -14,7 +14,11 @@ from rvc.infer.pipeline import SAMPLE_RATE, convert_wav16k, kept_frames, output_
 from rvc.models.vocoders import windows
 
 OPTIONS = {"f0_method": "pm", "seed": 7, "device": "cpu"}
-FAST = {"ONNX_VOCODERS": cache.ONNX_VOCODERS, "FAST_CONV_VOCODERS": cache.FAST_CONV_VOCODERS}
+FAST = {
+    "ONNX_VOCODERS": cache.ONNX_VOCODERS,
+    "FAST_CONV_VOCODERS": cache.FAST_CONV_VOCODERS,
+    "ONNX_EMBEDDER": cache.ONNX_EMBEDDER,
+}
 CONTEXT = windows.CONTEXT_FRAMES
 
 
@@ -39,7 +43,8 @@ def convert(installed, **changes) -> tuple[np.ndarray, int, list[int], int]:
 
 @pytest.fixture
 def plain_vocoder(monkeypatch):
-    """The pre-speed-up vocoder: plain torch convolutions, whole padded latent vocoded."""
+    """The pre-speed-up conversion: torch embedder, plain torch convolutions, whole padded latent vocoded."""
+    monkeypatch.setattr(cache, "ONNX_EMBEDDER", False)
     monkeypatch.setattr(cache, "ONNX_VOCODERS", ())
     monkeypatch.setattr(cache, "FAST_CONV_VOCODERS", ())
     monkeypatch.setattr(windows, "CONTEXT_FRAMES", 10**6)

@@ -244,7 +244,8 @@ class RMVPE:
 
 
 def load(device: str = "cpu") -> RMVPE:
-    """The RMVPE estimator from the weights at `rvc.paths.rmvpe_path()`."""
+    """The RMVPE estimator from the weights at `rvc.paths.rmvpe_path()`; on CPU its network runs in ONNX Runtime
+    (`rvc.features.f0.rmvpe_onnx`)."""
     path = paths.rmvpe_path()
     net = RMVPENet()
     try:
@@ -253,4 +254,9 @@ def load(device: str = "cpu") -> RMVPE:
         raise RVCError(
             f"{path} does not match the RMVPE network ({str(error).splitlines()[0]}): {REDOWNLOAD}"
         ) from error
-    return RMVPE(net, device)
+    estimator = RMVPE(net, device)
+    if estimator.device.type == "cpu":
+        from rvc.features.f0.rmvpe_onnx import use_onnx_net
+
+        use_onnx_net(estimator.net)
+    return estimator
