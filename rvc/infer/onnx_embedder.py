@@ -4,17 +4,16 @@ On an AVX2 CPU, ONNX Runtime ran the real-size HuBERT base 1.24-1.40x faster tha
 thread, interleaved in one process, under load; `bench/infer.py --backend torch` keeps it in torch to compare
 whole conversions), with a largest difference of 7e-6 on features of magnitude ~5. The model holds no random draws,
 so the features agree with torch's up to float rounding (`tests/infer/test_onnx_embedder.py`). Each depth a
-conversion asks for (all layers for v2 voices, 9 for v1) is exported in memory on its first use (a few seconds).
+conversion asks for (all layers for v2 voices, 9 for v1) is exported on its first use and kept on disk (`rvc.onnx_graphs`).
 """
 
 from __future__ import annotations
 
-import io
-
 import torch
 from torch import nn
 
-OPSET = 18
+from rvc.onnx_graphs import cpu_session
+
 EXAMPLE_SAMPLES = 16_000
 """Length of the waveform the export traces (1 s); the graph takes any batch and length."""
 
@@ -41,27 +40,16 @@ class OnnxForward:
         self.sessions: dict[int | None, object] = {}
 
     def _session(self, num_layers: int | None):
-        """The session for `num_layers`, exported on first use."""
-        import onnxruntime
-
+        """The session for `num_layers` (exported, or read from the disk cache, on first use)."""
         if num_layers not in self.sessions:
-            buffer = io.BytesIO()
-            with torch.inference_mode():
-                torch.onnx.export(
-                    _Depth(self.model, num_layers),
-                    (torch.zeros(1, EXAMPLE_SAMPLES),),
-                    buffer,
-                    input_names=["wav"],
-                    output_names=["features"],
-                    dynamic_axes={"wav": {0: "batch", 1: "samples"}, "features": {0: "batch", 1: "frames"}},
-                    opset_version=OPSET,
-                    dynamo=False,
-                )
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            self.sessions[num_layers] = onnxruntime.InferenceSession(
-                buffer.getvalue(), options, providers=["CPUExecutionProvider"]
+            self.sessions[num_layers] = cpu_session(
+                _Depth(self.model, num_layers),
+                (torch.zeros(1, EXAMPLE_SAMPLES),),
+                ["wav"],
+                ["features"],
+                {"wav": {0: "batch", 1: "samples"}, "features": {0: "batch", 1: "frames"}},
+                self.threads,
+                variant=f"layers={num_layers}",
             )
         return self.sessions[num_layers]
 

@@ -4,19 +4,18 @@ On an AVX2 CPU, ONNX Runtime's convolutions ran the 40 kHz HiFi-GAN body 1.3-1.6
 channels-last ones (3 s of frames, interleaved, same process; `bench/infer.py --backend` compares whole
 conversions). Only the deterministic body moves: the excitation source (with its random draws) and the prior
 and flow stay in torch, so a seed gives the same numbers as the torch path and the audio agrees up to float
-rounding (`tests/infer/test_onnx.py`). The body is exported in memory when the voice loads (a few seconds).
+rounding (`tests/infer/test_onnx.py`). The body is exported when the voice first loads and kept on disk (`rvc.onnx_graphs`).
 """
 
 from __future__ import annotations
 
-import io
-
 import torch
 from torch import nn
 
+from rvc.onnx_graphs import cpu_session
+
 ONNX_BODY_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
 """Vocoders with a `_decode(x, g, source)` body free of random draws (RefineGAN draws noise inside its body)."""
-OPSET = 18
 
 
 class _Body(nn.Module):
@@ -36,8 +35,6 @@ class OnnxBody:
     """Runs a vocoder's `_decode(x, g, source)` in an ONNX Runtime session; called like the method it replaces."""
 
     def __init__(self, dec: nn.Module, with_source: bool, threads: int) -> None:
-        import onnxruntime
-
         frames = 20
         example = [torch.randn(1, dec.conv_pre.in_channels, frames), torch.randn(1, dec.cond.in_channels, 1)]
         names = ["x", "g"]
@@ -46,22 +43,9 @@ class OnnxBody:
             example.append(torch.randn(1, 1, frames * dec.upp))
             names.append("source")
             dynamic["source"] = {2: "samples"}
-        buffer = io.BytesIO()
-        with torch.inference_mode():
-            torch.onnx.export(
-                _Body(dec, with_source),
-                tuple(example),
-                buffer,
-                input_names=names,
-                output_names=["audio"],
-                dynamic_axes=dynamic,
-                opset_version=OPSET,
-                dynamo=False,
-            )
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+        self.session = cpu_session(
+            _Body(dec, with_source), tuple(example), names, ["audio"], dynamic, threads, variant=f"source={with_source}"
+        )
         self.with_source = with_source
 
     def __call__(self, x: torch.Tensor, g: torch.Tensor | None, source: torch.Tensor | None) -> torch.Tensor:

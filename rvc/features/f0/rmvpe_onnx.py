@@ -3,19 +3,18 @@
 On an AVX2 CPU, ONNX Runtime ran the real-size network 1.7-1.95x faster than torch (6.4 s of frames, one thread,
 interleaved in one process, under load), with a largest salience difference of 1.2e-7. The network holds no
 random draws, so the pitch agrees with torch's up to float rounding (`tests/features/test_rmvpe_onnx.py`). The
-graph is exported in memory on the first call (a few seconds).
+graph is exported on the first call and kept on disk (`rvc.onnx_graphs`).
 """
 
 from __future__ import annotations
 
-import io
-
 import torch
 from torch import nn
 
+from rvc.onnx_graphs import cpu_session
+
 ENABLED = True
 """Run a CPU RMVPE network in ONNX Runtime where it is installed (`bench/infer.py --backend torch` turns it off)."""
-OPSET = 18
 EXAMPLE_FRAMES = 64
 """Frames of the log-mel the export traces (a multiple of 32); the graph takes any batch and length."""
 
@@ -41,26 +40,16 @@ class OnnxNet:
         self.session = None
 
     def _session(self):
-        """The session, exported on first use."""
-        import onnxruntime
-
+        """The session (exported, or read from the disk cache, on first use)."""
         if self.session is None:
-            buffer = io.BytesIO()
-            with torch.inference_mode():
-                torch.onnx.export(
-                    _Traced(self.net),
-                    (torch.zeros(1, self.net.fc[0].gru.input_size // 3, EXAMPLE_FRAMES),),
-                    buffer,
-                    input_names=["mel"],
-                    output_names=["salience"],
-                    dynamic_axes={"mel": {0: "batch", 2: "frames"}, "salience": {0: "batch", 1: "frames"}},
-                    opset_version=OPSET,
-                    dynamo=False,
-                )
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = self.threads
-            options.inter_op_num_threads = 1
-            self.session = onnxruntime.InferenceSession(buffer.getvalue(), options, providers=["CPUExecutionProvider"])
+            self.session = cpu_session(
+                _Traced(self.net),
+                (torch.zeros(1, self.net.fc[0].gru.input_size // 3, EXAMPLE_FRAMES),),
+                ["mel"],
+                ["salience"],
+                {"mel": {0: "batch", 2: "frames"}, "salience": {0: "batch", 1: "frames"}},
+                self.threads,
+            )
         return self.session
 
     def __call__(self, mel: torch.Tensor) -> torch.Tensor:
