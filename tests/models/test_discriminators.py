@@ -160,3 +160,28 @@ def test_unknown_vocoder_or_version_is_refused():
         build_discriminator("WaveNet", "v2")
     with pytest.raises(RVCError, match="Unknown model version 'v3'"):
         build_discriminator("HiFi-GAN", "v3")
+
+
+@pytest.mark.parametrize("period", [2, 7])
+def test_rows_last_fold_equals_the_usual_layout_with_gradients(period):
+    from rvc.models.discriminators import ROWS_LAST_MAX_PERIOD, DiscriminatorP, _run_convs
+
+    assert period <= ROWS_LAST_MAX_PERIOD
+    torch.manual_seed(0)
+    member = DiscriminatorP(period)
+    y = waveforms()[0]
+    results = []
+    for run in (member, lambda x: _run_convs(x.view(2, 1, -1, period), member.convs, member.conv_post)):
+        audio = y[..., : LENGTH - LENGTH % period].clone().requires_grad_(True)
+        member.zero_grad(set_to_none=True)
+        logits, maps = run(audio)
+        (((1 - logits) ** 2).mean() + sum(m.abs().mean() for m in maps)).backward()
+        results.append((logits, maps, audio.grad, [p.grad for p in member.parameters()]))
+    (logits, maps, audio_grad, grads), (logits_ref, maps_ref, audio_grad_ref, grads_ref) = results
+    torch.testing.assert_close(logits, logits_ref, atol=1e-5, rtol=1e-4)
+    assert [m.shape for m in maps] == [m.shape for m in maps_ref]
+    for ours, theirs in zip(maps, maps_ref, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(audio_grad, audio_grad_ref, atol=1e-7, rtol=1e-4)
+    for ours, theirs in zip(grads, grads_ref, strict=True):
+        torch.testing.assert_close(ours, theirs, atol=1e-6, rtol=1e-4)
