@@ -65,7 +65,7 @@ def speak(voice: str, sentence: str, index: int) -> tuple[np.ndarray, int]:
     return 0.7 * audio / max(float(np.abs(audio).max()), 1e-6), sample_rate
 
 
-def prepare(work: Path, speech_set: str, sample_rate: int, frames: int, size: str) -> str:
+def prepare(work: Path, speech_set: str, sample_rate: int, frames: int, size: str, vocoder: str) -> str:
     """The run name of `speech_set` at `sample_rate`, preprocessed and extracted (cached), training slice `frames`;
     `size` "tiny" or "narrow": the smaller models of `rvc.testing.tiny_training` (same layout)."""
     from rvc.configs import load_config
@@ -91,8 +91,8 @@ def prepare(work: Path, speech_set: str, sample_rate: int, frames: int, size: st
     config = load_config(sample_rate)
     if size == "tiny":
         config = shrink_config(config)
-    elif size == "narrow":
-        config = narrow_vocoder_config(config)
+    elif size == "narrow":  # RefineGAN's skip connections fix its vocoder at the real 512 channels
+        config = narrow_vocoder_config(config, channels=512 if vocoder == "RefineGAN" else 32)
     config["train"]["segment_size"] = frames * config["data"]["hop_length"]
     layout.config.write_text(json.dumps(config), encoding="utf-8")
     for stale in layout.root.glob("*.pth"):
@@ -137,7 +137,7 @@ def run_case(args, speech_set: str, sample_rate: int, vocoder: str, seed: int) -
     from rvc.train.options import TrainOptions
     from rvc.train.trainer import Trainer
 
-    name = prepare(args.work, speech_set, sample_rate, args.frames, args.size)
+    name = prepare(args.work, speech_set, sample_rate, args.frames, args.size, vocoder)
     if args.size != "real":
         from rvc.testing.tiny_training import use_tiny_discriminator
 
@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=32, help="training slice in frames (the configs' 32)")
     parser.add_argument(
         "--size", default="real", choices=("real", "narrow", "tiny"),
-        help="narrow: a 32-channel vocoder and a tiny discriminator (real encoders); tiny: every part narrow",
+        help="narrow: a 32-channel vocoder (RefineGAN 512) and a tiny discriminator, real encoders; tiny: all narrow",
     )  # fmt: skip
     parser.add_argument("--old-init", action="store_true", help="HiFi-GAN ups/ResBlocks from N(0, 0.01)")
     parser.add_argument(
