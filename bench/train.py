@@ -12,7 +12,7 @@ The batch is random data of the real shapes: 3 s slices, v2 features, seeded (th
 initial weights in every tree).
 
 `--applio` is Applio's default training setup: 40 kHz HiFi-GAN (NSF), AdamW (eps 1e-9, weight decay
-0.01), single-scale mel loss, batch 4, fp32. `--compare DIR` times this tree against the trainer code of
+0.01), single-scale mel loss, no gradient clipping, batch 4, fp32. `--compare DIR` times this tree against the trainer code of
 another checkout (e.g. `git worktree add ../old <commit>`): one resident child process per tree, one
 step of each in turn (the order alternating per round), so both see the same machine load; it prints
 every round's times, the median speed-up, and both trees' first-step losses (equal losses for the same
@@ -34,7 +34,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FRAMES = 300
-APPLIO_OPTIONS = {"optimizer": "AdamW", "eps": 1e-9, "weight_decay": 0.01, "mel_loss": "single-scale"}
+APPLIO_OPTIONS = {
+    "optimizer": "AdamW", "eps": 1e-9, "weight_decay": 0.01, "mel_loss": "single-scale", "grad_clip": None,
+}  # fmt: skip
 APPLIO_SETUP = {"vocoders": ["HiFi-GAN"], "rates": [40000], "batch_size": 4}
 
 

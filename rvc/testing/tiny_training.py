@@ -30,6 +30,15 @@ def shrink_config(config: dict, frames: int = 20) -> dict:
     return config
 
 
+def narrow_vocoder_config(config: dict, channels: int = 32, frames: int = 8) -> dict:
+    """A copy of run `config` whose vocoder starts with `channels` channels (512 in the real ones) and whose
+    training slices are `frames` frames; the encoders, the flow and their KL term keep their real size."""
+    config = copy.deepcopy(config)
+    config["model"]["upsample_initial_channel"] = channels
+    config["train"]["segment_size"] = frames * config["data"]["hop_length"]
+    return config
+
+
 def tiny_config(sample_rate: int = 32000) -> dict:
     """The rate's v2 config, shrunk (`shrink_config`)."""
     return shrink_config(load_config(sample_rate))

@@ -67,5 +67,6 @@ def divergence_message(bad: list[str], step: int, streak: int) -> str:
         f"Training diverged: the {what} became NaN or infinite at step {step} "
         f"({streak} steps in a row), so the run was stopped and no voice was exported. "
         "Try a lower learning rate (e.g. half of it), a learning-rate warmup (a few warmup epochs), "
-        "the AdamW optimizer, or start from a pretrained model."
+        "a gradient-norm limit (--grad-clip, 1000 unless turned off), the AdamW optimizer, "
+        "or start from a pretrained model."
     )

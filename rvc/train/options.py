@@ -32,6 +32,13 @@ DEVICES = ("auto", "cpu", "cuda")
 _MODEL, _SCHEDULE, _OPTIMIZER, _LOSSES, _DEVICES = "model", "schedule", "optimizer", "losses and logging", "devices"
 
 
+DEFAULT_GRAD_CLIP = 1000.0
+"""The Codename fork's generator and discriminator gradient-norm limit (training.md §10.3). Ranger2020 and RAdam
+take their first five steps as plain momentum steps (lr x mean gradient, no second-moment normalisation): from
+scratch the KL term's gradients reach norms of 1e4-1e6 and, unclipped, those steps diverge to NaN
+(bench/from_scratch.py). The fork clipped at this value in every run, pretrained or not."""
+
+
 def parse_gpus(text: str) -> list[int]:
     """GPU ids from "0", "0-1", "0,2" or "0 2" ("-" separates ids, as in Applio)."""
     parts = text.replace(",", "-").replace(" ", "-").split("-")
@@ -164,8 +171,10 @@ class TrainOptions:
         label="Cosine annealing floor (η_min)", group=_OPTIMIZER, metavar="LR", low=0,
     )  # fmt: skip
     grad_clip: float | None = option(
-        None, help="gradient-norm limit X > 0, or 'off'", label="Gradient-norm limit (empty = off)",
-        group=_OPTIMIZER, metavar="X|off", none_text="off", parse=parse_grad_clip,
+        DEFAULT_GRAD_CLIP, help=f"gradient-norm limit X > 0, or 'off' (default {DEFAULT_GRAD_CLIP:g}, the fork's: "
+        "it bounds the first steps from scratch, which Ranger2020/RAdam take without Adam's normalisation)",
+        label="Gradient-norm limit (empty = off)", group=_OPTIMIZER, metavar="X|off", none_text="off",
+        parse=parse_grad_clip,
     )  # fmt: skip
     head_start: str = option(
         "none", help="train only G or only D for the first --head-start-steps steps",

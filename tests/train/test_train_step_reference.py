@@ -24,7 +24,7 @@ SMALL = {
     "gin_channels": 32,
     "upsample_initial_channel": 64,
 }
-APPLIO = {"optimizer": "AdamW", "eps": 1e-9, "weight_decay": 0.01, "mel_loss": "single-scale"}
+APPLIO = {"optimizer": "AdamW", "eps": 1e-9, "weight_decay": 0.01, "mel_loss": "single-scale", "grad_clip": None}
 
 
 def _trainer(name: str) -> Trainer:
@@ -61,7 +61,7 @@ def _batch() -> Batch:
 def _plain_step(trainer: Trainer, batch: Batch) -> tuple[dict[str, float], list[torch.Tensor], list[torch.Tensor]]:
     """The step written out plainly: D on (real, fake) for both updates, every loss term by hand, per-tensor AdamW.
 
-    Returns the losses and the gradients each optimizer applied (no norm limit, the default), G's then D's.
+    Returns the losses and the gradients each optimizer applied (no norm limit, as Applio), G's then D's.
     """
     G, D, config = trainer.generator, trainer.discriminator, trainer.config
     settings = {"lr": 1e-4, "betas": (0.8, 0.99), "eps": 1e-9, "weight_decay": 0.01, "foreach": False, "fused": False}
