@@ -4,12 +4,15 @@
 Unclipped, Ranger2020's first five steps (plain momentum steps, before RAdam's rectification starts) let the KL
 term run away: its gradients reach norms of 1e4-1e6 and the loss doubles each step until it is NaN
 (bench/from_scratch.py shows it with the real-size models). The models here are the real encoders, flow and KL
-term with a 32-channel vocoder (RefineGAN: its real 512) and a tiny discriminator
-(`rvc.testing.tiny_training.narrow_vocoder_config`):
+term with a 32-channel vocoder and a tiny discriminator (`rvc.testing.tiny_training.narrow_vocoder_config`):
 the blow-up lives in the encoders, and these reproduce it (without the default gradient-norm limit the 40 kHz
 HiFi-GAN case's KL goes 386 -> 339 -> 662 -> 1233 -> 2371 -> 4428 and its held-out mel L1 rises). Every
 training option is the real default (Ranger2020 with gradient centralization, multi-scale mel loss, fp32, no
 pretrained); the data are small synthetic speech sets of 1 s sentences.
+
+RefineGAN is not here: its skip connections fix its vocoder at the real 512 channels, minutes per case on a CPU,
+and its held-out mel L1 still rises over the first two epochs (issue 10 stays open on it). Check it with
+`python bench/from_scratch.py --vocoders RefineGAN --rates 40000 44100`.
 """
 
 from __future__ import annotations
@@ -32,14 +35,12 @@ BATCH_SIZE = 2
 # Small speech sets: the synthetic speaker of each sentence, and the seed of the first sentence. With one held
 # out, each set gives 3 steps per epoch, so two epochs run past Ranger2020's un-rectified first 5 steps.
 SPEECH_SETS = {"low voice": ((0,) * 6, 0), "high voices": ((1, 2, 1, 2, 1, 2), 10)}
-# (vocoder, rate) -> (speech set, training seed): every vocoder meets both sets and two seeds across the rates.
+# (vocoder, rate) -> (speech set, training seed): each vocoder meets both sets and two seeds across the rates.
 CASES = {
     ("HiFi-GAN", 40000): ("low voice", 1234),
     ("HiFi-GAN", 44100): ("high voices", 7),
     ("MRF HiFi-GAN", 40000): ("high voices", 7),
     ("MRF HiFi-GAN", 44100): ("low voice", 1234),
-    ("RefineGAN", 40000): ("low voice", 7),
-    ("RefineGAN", 44100): ("high voices", 1234),
 }
 VALUES = (
     "loss/d/total",
@@ -84,8 +85,7 @@ def train_two_epochs(name: str, sample_rate: int, vocoder: str, seed: int) -> tu
     mel L1, and how many updates were skipped."""
     from rvc.train.trainer import Trainer
 
-    # RefineGAN's skip connections (16-channel source path) fix its vocoder at the real 512 channels.
-    config = narrow_vocoder_config(load_config(sample_rate), channels=512 if vocoder == "RefineGAN" else 32)
+    config = narrow_vocoder_config(load_config(sample_rate))
     RunLayout.named(name).config.write_text(json.dumps(config), encoding="utf-8")
     options = TrainOptions(
         name=name, sample_rate=sample_rate, vocoder=vocoder, epochs=2, batch_size=BATCH_SIZE, pretrained=False,
@@ -129,6 +129,4 @@ def test_two_epochs_from_scratch_stay_finite_and_learn(prepared, monkeypatch, vo
     assert skipped == 0
     kl = [values["loss/g/kl"] for values in steps]
     assert max(kl[3:]) < kl[0], f"the KL term ran away: {kl}"
-    if vocoder == "RefineGAN" and held_out[1] >= held_out[0]:
-        pytest.xfail(f"open: RefineGAN's held-out mel L1 rises over its first two epochs from scratch: {held_out}")
     assert held_out[1] < held_out[0], f"held-out mel L1 after epochs 1 and 2: {held_out}"
