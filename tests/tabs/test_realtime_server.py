@@ -131,11 +131,20 @@ def test_blocks_round_trip_in_order_whatever_the_chunk_sizes(served):
         assert closed["recording"] is None and closed["readout"]["blocks"] == 6
 
 
+def made_engines(served, monkeypatch, kind) -> list:
+    """Make the server build `kind(rate)` engines; returns the list they are appended to as they are made."""
+    engines: list = []
+
+    def make(voice, options, settings, rate):
+        engines.append(kind(rate))
+        return engines[-1]
+
+    monkeypatch.setattr(served, "make", make)
+    return engines
+
+
 def test_a_backlog_beyond_two_blocks_drops_the_oldest_while_the_model_is_busy(served, monkeypatch):
-    engines = []
-    monkeypatch.setattr(
-        served, "make", lambda voice, options, settings, rate: engines.append(Gated(rate)) or engines[-1]
-    )
+    engines = made_engines(served, monkeypatch, Gated)
     with connect(served.socket) as socket:
         open_stream(socket)
         source = np.arange(6 * BLOCK, dtype=np.float32) / (6 * BLOCK)
@@ -230,10 +239,7 @@ def test_a_page_that_goes_away_has_its_recording_finished(served, tmp_path, monk
 
 
 def test_options_change_while_streaming(served, monkeypatch):
-    engines = []
-    monkeypatch.setattr(
-        served, "make", lambda voice, options, settings, rate: engines.append(Negate(rate)) or engines[-1]
-    )
+    engines = made_engines(served, monkeypatch, Negate)
     with connect(served.socket) as socket:
         open_stream(socket)
         socket.send(json.dumps({"update": {"options": {"pitch": 5, "index_rate": 0.2}}}))
