@@ -216,20 +216,40 @@ def heldout_frame(progress: TrainingProgress | None, score: str = DEFAULT_SCORE)
     return pd.DataFrame(rows, columns=["step", "score", "value"]).astype({"step": "int64", "value": "float64"})
 
 
+def curves_image(frame, column: str, title: str):
+    """`frame` (step, `column`, value) drawn as one line per `column` category: `[H, W, 3]` uint8.
+
+    Drawn here rather than by Gradio's LinePlot, which keeps the colour scale of its first (empty) data and then
+    draws no line for the categories that arrive later.
+    """
+    from rvc.tools import plots
+
+    curves = {
+        label: (group["step"].tolist(), group["value"].tolist()) for label, group in frame.groupby(column, sort=False)
+    }
+    return plots.figure_pixels(plots.curves_figure(curves, title))
+
+
+def _plots(progress: TrainingProgress | None, score: str) -> tuple[object, object]:
+    """Loss and held-out (`score`) plot images of `progress`."""
+    return (
+        curves_image(loss_frame(progress), "loss", "Losses"),
+        curves_image(heldout_frame(progress, score), "score", "Held-out scores"),
+    )
+
+
 def refresh_progress(name: str, score: str = DEFAULT_SCORE) -> tuple[str, object, object, str, gr.Timer]:
-    """Progress text, loss and held-out (`score`) plot data, log tail, and the timer kept on only while training."""
+    """Progress text, loss and held-out (`score`) plot images, log tail, and the timer kept on only while training."""
     score = score if score in SCORES else DEFAULT_SCORE
     try:
         name = _run_name(name)
     except RVCError:
-        empty = "Choose a run to see its progress."
-        return empty, loss_frame(None), heldout_frame(None, score), "", gr.Timer(active=False)
+        return "Choose a run to see its progress.", *_plots(None, score), "", gr.Timer(active=False)
     running = launcher.is_training(name)
     progress = launcher.read_progress(name)
     return (
         progress_markdown(name, progress, running),
-        loss_frame(progress),
-        heldout_frame(progress, score),
+        *_plots(progress, score),
         launcher.tail_log(name, LOG_LINES),
         gr.Timer(active=running),
     )
@@ -395,11 +415,17 @@ def build() -> None:
         train_result = gr.Markdown()
         status = gr.Markdown()
         with gr.Row():
-            plot = gr.LinePlot(loss_frame(None), x="step", y="value", color="loss", label="Losses", height=300)
+            empty_losses, empty_scores = _plots(None, DEFAULT_SCORE)
+            image = {
+                "type": "numpy",
+                "interactive": False,
+                "format": "png",
+                "show_label": False,
+                "buttons": ["download"],
+            }
+            plot = gr.Image(empty_losses, label="Losses", elem_id="train-losses-plot", **image)
             with gr.Column():
-                heldout_plot = gr.LinePlot(
-                    heldout_frame(None), x="step", y="value", color="score", label="Held-out scores", height=240
-                )
+                heldout_plot = gr.Image(empty_scores, label="Held-out scores", elem_id="train-heldout-plot", **image)
                 heldout_score = gr.Dropdown(
                     [(score.label, key) for key, score in SCORES.items()], value=DEFAULT_SCORE,
                     label="Held-out score to plot",

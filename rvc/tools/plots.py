@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,11 +21,11 @@ SPECTROGRAM_WINDOW_SECONDS = 0.032
 SPECTROGRAM_RANGE_DB = 90.0
 
 
-def _figure() -> tuple[Figure, object]:
+def _figure(width: float = WIDTH, height: float = HEIGHT) -> tuple[Figure, object]:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
+    figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()
 
@@ -36,6 +37,29 @@ def save_figure(figure: Figure, path: str | os.PathLike[str]) -> Path:
     with atomic_path(path) as temp:
         figure.savefig(temp, format="png")
     return Path(path)
+
+
+def figure_pixels(figure: Figure) -> np.ndarray:
+    """`figure` drawn as `[H, W, 3]` uint8 RGB."""
+    figure.canvas.draw()
+    return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
+
+
+def curves_figure(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], title: str, width: float = 6.0
+) -> Figure:
+    """One line per `label: (steps, values)` over training steps, with a legend; empty axes when there are none."""
+    figure, axes = _figure(width)
+    for label, (steps, values) in curves.items():
+        axes.plot(steps, values, marker="o", markersize=3, linewidth=1.5, label=label)
+    axes.set(xlabel="Step", ylabel="Value")
+    axes.set_title(title)
+    axes.grid(alpha=0.3)
+    if curves:
+        axes.legend(loc="best", fontsize="small")
+    else:
+        axes.text(0.5, 0.5, "nothing to plot yet", ha="center", va="center", color="grey", transform=axes.transAxes)
+    return figure
 
 
 def waveform_figure(audio: np.ndarray, sample_rate: int) -> Figure:

@@ -11,6 +11,7 @@ from rvc.train.progress import BestRecord, EpochRecord, TrainingProgress, write_
 from tests.app_server import running_app
 
 TIMEOUT_MS = 120_000
+PLOT = "#train-heldout-plot img"
 WARNING = "possible overtraining: held-out mel L1 has not improved for 2 saves since epoch 2 (0.8)"
 
 
@@ -23,7 +24,12 @@ def _colored_pixels(png: bytes) -> int:
 
 
 def _plot_pixels(page, plot) -> int:
-    """Coloured pixels of `plot` as the page shows it (cut from a full-page screenshot)."""
+    """Coloured pixels of the image `plot` as the page shows it (cut from a full-page screenshot).
+
+    Scrolled into view and waited for first: the page loads images lazily, when they come near the viewport.
+    """
+    plot.scroll_into_view_if_needed()
+    page.wait_for_function(f"() => {{ const i = document.querySelector('{PLOT}'); return i && i.naturalWidth > 0 }}")
     box, scroll = plot.bounding_box(), page.evaluate("window.scrollY")
     clip = {"x": box["x"], "y": box["y"] + scroll, "width": box["width"], "height": box["height"]}
     return _colored_pixels(page.screenshot(full_page=True, clip=clip))
@@ -47,8 +53,8 @@ def test_held_out_plot_and_overtraining_warning(page, tmp_path):
     with running_app(tmp_path) as url:
         page.goto(url)
         page.get_by_role("tab", name="Train", exact=True).click()
-        plot = page.locator(".block").filter(has=page.get_by_text("Held-out scores", exact=True)).last
-        plot.wait_for(timeout=TIMEOUT_MS)
+        plot = page.locator(PLOT)
+        plot.wait_for(state="attached", timeout=TIMEOUT_MS)
         empty = _plot_pixels(page, plot)
         run = page.get_by_label("Run name")
         run.fill("voice")
