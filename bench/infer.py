@@ -161,11 +161,10 @@ def configure(args: argparse.Namespace, root: Path) -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.backend == "torch":
-        from rvc.features.f0 import rmvpe_onnx
+        from rvc import onnx_graphs
 
-        cache.ONNX_EMBEDDER = False
-        rmvpe_onnx.ENABLED = False
-    if args.plain_vocoder or args.backend == "torch":
+        onnx_graphs.ENABLED = False
+    if args.plain_vocoder:
         cache.ONNX_VOCODERS = ()
     if args.plain_vocoder:
         cache.FAST_CONV_VOCODERS = ()

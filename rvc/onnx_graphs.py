@@ -20,9 +20,23 @@ from torch import nn
 from rvc.atomic_files import atomic_path
 from rvc.paths import weights_dir
 
+ENABLED = True
+"""Run the CPU speed paths in ONNX Runtime where it is installed (`bench/infer.py --backend torch` turns it off)."""
 OPSET = 18
 KEPT_GRAPHS = 12
 """Graphs kept on disk (a voice's vocoder body, each embedder depth and RMVPE count one each)."""
+
+
+def cpu_onnx_applies(module: nn.Module) -> bool:
+    """Whether `module` may run in ONNX Runtime: turned on (`ENABLED`), onnxruntime installed, float32 on the CPU."""
+    if not ENABLED:
+        return False
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        return False
+    parameter = next(module.parameters())
+    return parameter.dtype == torch.float32 and parameter.device.type == "cpu"
 
 
 def graphs_dir() -> Path:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -80,3 +82,14 @@ def test_only_the_most_recently_used_graphs_are_kept(monkeypatch, exports):
         _session(_small_net(seed))
     kept = {path.stem for path in onnx_graphs.graphs_dir().glob("*.onnx")}
     assert kept == {onnx_graphs.graph_key(_small_net(seed), "") for seed in (1, 2)}
+
+
+def test_only_float32_cpu_modules_run_in_onnx_runtime_when_it_is_on_and_installed(monkeypatch):
+    layer = nn.Linear(2, 2)
+    assert onnx_graphs.cpu_onnx_applies(layer)
+    assert not onnx_graphs.cpu_onnx_applies(nn.Linear(2, 2).to(torch.bfloat16))
+    monkeypatch.setattr(onnx_graphs, "ENABLED", False)
+    assert not onnx_graphs.cpu_onnx_applies(layer)
+    monkeypatch.setattr(onnx_graphs, "ENABLED", True)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    assert not onnx_graphs.cpu_onnx_applies(layer)

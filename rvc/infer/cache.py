@@ -28,15 +28,11 @@ would not give the same audio for a seed)."""
 ONNX_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
 """Vocoders whose convolution body runs in ONNX Runtime on CPU in float32 (`rvc.infer.onnx_vocoder`); the others,
 and every one where onnxruntime is missing, get the channels-last convolutions."""
-ONNX_EMBEDDER = True
-"""Run a float32 CPU content embedder's forward in ONNX Runtime (`rvc.infer.onnx_embedder`) where it is installed."""
 
 
 def _speed_up_cpu_vocoder(voice: Voice) -> None:
     """ONNX Runtime body where it applies (float32 HiFi-GAN/MRF), else channels-last convolutions where they do."""
-    import torch
-
-    if voice.vocoder in ONNX_VOCODERS and next(voice.model.parameters()).dtype == torch.float32:
+    if voice.vocoder in ONNX_VOCODERS:
         from rvc.infer.onnx_vocoder import use_onnx_body
 
         if use_onnx_body(voice.model.dec, voice.use_f0):
@@ -101,7 +97,7 @@ class ModelCache:
             if self._embedder is None or self._embedder[0] != key:
                 self._embedder = None
                 embedder = load_embedder(name_or_path, device, dtype=dtype)
-                if device.type == "cpu" and ONNX_EMBEDDER:
+                if device.type == "cpu":
                     from rvc.infer.onnx_embedder import use_onnx_forward
 
                     use_onnx_forward(embedder.model)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rvc.onnx_graphs import cpu_session
+from rvc.onnx_graphs import cpu_onnx_applies, cpu_session
 
 EXAMPLE_SAMPLES = 16_000
 """Length of the waveform the export traces (1 s); the graph takes any batch and length."""
@@ -61,13 +61,8 @@ class OnnxForward:
 
 def use_onnx_forward(model: nn.Module) -> bool:
     """Make `model` (a float32 CPU embedder) run its forward in ONNX Runtime; False, changing nothing, where
-    that does not apply or onnxruntime is not installed."""
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    parameter = next(model.parameters())
-    if parameter.dtype != torch.float32 or parameter.device.type != "cpu":
+    that does not apply (`rvc.onnx_graphs.cpu_onnx_applies`)."""
+    if not cpu_onnx_applies(model):
         return False
     model.forward = OnnxForward(model, threads=torch.get_num_threads())
     return True

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rvc.onnx_graphs import cpu_session
+from rvc.onnx_graphs import cpu_onnx_applies, cpu_session
 
 ONNX_BODY_VOCODERS = ("HiFi-GAN", "MRF HiFi-GAN")
 """Vocoders with a `_decode(x, g, source)` body free of random draws (RefineGAN draws noise inside its body)."""
@@ -59,13 +59,9 @@ class OnnxBody:
 def use_onnx_body(dec: nn.Module, use_f0: bool) -> bool:
     """Make `dec` (a float32 CPU HiFi-GAN/MRF decoder with speaker conditioning) run its body in ONNX Runtime.
 
-    Returns False, changing nothing, where that does not apply or onnxruntime is not installed.
+    Returns False, changing nothing, where that does not apply (`rvc.onnx_graphs.cpu_onnx_applies`).
     """
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    if getattr(dec, "cond", None) is None or next(dec.parameters()).dtype != torch.float32:
+    if getattr(dec, "cond", None) is None or not cpu_onnx_applies(dec):
         return False
     dec._decode = OnnxBody(dec, with_source=use_f0, threads=torch.get_num_threads())
     return True

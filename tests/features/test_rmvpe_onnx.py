@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from rvc import paths
+from rvc import onnx_graphs, paths
 from rvc.features.f0 import rmvpe, rmvpe_onnx
 
 
@@ -34,7 +34,7 @@ def test_loaded_cpu_estimator_runs_onnx_with_the_same_pitch(isolated_paths, monk
     torch.save(thin().state_dict(), paths.rmvpe_path())
     fast = rmvpe.load("cpu")
     assert isinstance(fast.net.forward, rmvpe_onnx.OnnxNet)
-    monkeypatch.setattr(rmvpe_onnx, "ENABLED", False)
+    monkeypatch.setattr(onnx_graphs, "ENABLED", False)
     plain = rmvpe.load("cpu")
     assert not isinstance(plain.net.forward, rmvpe_onnx.OnnxNet)
     wav = np.random.default_rng(0).standard_normal(8000).astype(np.float32) * 0.1

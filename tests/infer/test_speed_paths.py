@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from rvc import onnx_graphs
 from rvc.audio import load_audio
 from rvc.infer import cache
 from rvc.infer.conversion import load_models
@@ -17,7 +18,6 @@ OPTIONS = {"f0_method": "pm", "seed": 7, "device": "cpu"}
 FAST = {
     "ONNX_VOCODERS": cache.ONNX_VOCODERS,
     "FAST_CONV_VOCODERS": cache.FAST_CONV_VOCODERS,
-    "ONNX_EMBEDDER": cache.ONNX_EMBEDDER,
 }
 CONTEXT = windows.CONTEXT_FRAMES
 
@@ -44,7 +44,7 @@ def convert(installed, **changes) -> tuple[np.ndarray, int, list[int], int]:
 @pytest.fixture
 def plain_vocoder(monkeypatch):
     """The pre-speed-up conversion: torch embedder, plain torch convolutions, whole padded latent vocoded."""
-    monkeypatch.setattr(cache, "ONNX_EMBEDDER", False)
+    monkeypatch.setattr(onnx_graphs, "ENABLED", False)
     monkeypatch.setattr(cache, "ONNX_VOCODERS", ())
     monkeypatch.setattr(cache, "FAST_CONV_VOCODERS", ())
     monkeypatch.setattr(windows, "CONTEXT_FRAMES", 10**6)
@@ -64,6 +64,7 @@ def test_padding_is_not_vocoded_and_the_audio_is_unchanged(installed, monkeypatc
 def test_speed_paths_keep_length_rate_and_audio(installed, monkeypatch, plain_vocoder, path):
     reference, rate, _seen, n = convert(installed)
     monkeypatch.setattr(windows, "CONTEXT_FRAMES", CONTEXT)
+    monkeypatch.setattr(onnx_graphs, "ENABLED", True)
     for name, value in FAST.items():
         monkeypatch.setattr(cache, name, value)
     if path == "channels-last":

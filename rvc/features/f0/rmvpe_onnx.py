@@ -11,10 +11,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rvc.onnx_graphs import cpu_session
+from rvc.onnx_graphs import cpu_onnx_applies, cpu_session
 
-ENABLED = True
-"""Run a CPU RMVPE network in ONNX Runtime where it is installed (`bench/infer.py --backend torch` turns it off)."""
 EXAMPLE_FRAMES = 64
 """Frames of the log-mel the export traces (a multiple of 32); the graph takes any batch and length."""
 
@@ -59,13 +57,8 @@ class OnnxNet:
 
 def use_onnx_net(net: nn.Module) -> bool:
     """Make `net` (a float32 CPU RMVPE network) run its forward in ONNX Runtime; False, changing nothing, where
-    that does not apply, is turned off (`ENABLED`) or onnxruntime is not installed."""
-    try:
-        import onnxruntime  # noqa: F401
-    except ImportError:
-        return False
-    parameter = next(net.parameters())
-    if not ENABLED or parameter.dtype != torch.float32 or parameter.device.type != "cpu":
+    that does not apply (`rvc.onnx_graphs.cpu_onnx_applies`)."""
+    if not cpu_onnx_applies(net):
         return False
     net.forward = OnnxNet(net, threads=torch.get_num_threads())
     return True
