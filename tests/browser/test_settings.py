@@ -33,7 +33,7 @@ def test_saved_conversion_precision_is_the_inference_tabs_starting_value(page, t
         expect(choice.get_by_role("radio", name="auto")).to_be_checked(timeout=TIMEOUT_MS)
         choice.get_by_text("fp32", exact=True).click()
         settings.get_by_role("button", name="Save settings").click()
-        expect(settings.get_by_text("Saved to")).to_be_visible(timeout=TIMEOUT_MS)
+        expect(settings.get_by_text(re.compile("^✅ Saved to"))).to_be_visible(timeout=TIMEOUT_MS)
         assert json.loads((tmp_path / "settings.json").read_text())["conversion_precision"] == "fp32"
 
         page.reload()
