@@ -45,7 +45,8 @@ function render(stream, readout) {
     `Streaming: latency ≈ ${ms(latency)} (algorithmic ${ms(readout.algorithmic)}, network and compute ` +
       `${ms(stream.rtt)}, playback buffer ${ms(stream.queued / stream.rate)}) | compute ` +
       `${ms(readout.compute_mean)}/block (${Math.round(readout.load * 100)}% of ${ms(readout.block)}) | ` +
-      `blocks ${readout.blocks}, dropped ${readout.dropped + stream.dropped + stream.droppedHere}, underruns ${stream.underruns} | ` +
+      `blocks ${readout.blocks}, dropped ${readout.dropped + stream.dropped + stream.droppedHere}, ` +
+      `underruns ${stream.underruns}, trims ${stream.trims} | ` +
       `input ${Math.round(readout.input_db)} dB${silent}`,
   );
 }
@@ -153,7 +154,7 @@ export async function start(configText) {
     numberOfInputs: 1,
     numberOfOutputs: 1,
     outputChannelCount: [2],
-    processorOptions: { chunk, limit: 3 * opened.block_samples },
+    processorOptions: { chunk, block: opened.block_samples, limit: 3 * opened.block_samples },
   });
   const stream = {
     socket,
@@ -166,6 +167,7 @@ export async function start(configText) {
     queued: 0,
     underruns: 0,
     dropped: 0,
+    trims: 0,
     droppedHere: 0,
     keep: 2 * opened.block_samples,
     closed: () => {},
@@ -184,6 +186,8 @@ export async function start(configText) {
     } else if (event.data.stats) {
       Object.assign(stream, event.data.stats);
       stats.underruns = stream.underruns;
+      stats.trims = stream.trims;
+      stats.queued = stream.queued;
     }
   };
   context.createMediaStreamSource(mic).connect(node);

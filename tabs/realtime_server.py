@@ -14,8 +14,9 @@ AudioContext's rate, sends it here and plays back what comes back. Protocol, on 
   `{"updated": {"voice"}}`, or `{"error", "fatal": false}` and the stream goes on as it was.
 - `{"close": true}` -> `{"closed": {"recording": path or null, "readout": {...}}}`, then the socket closes. A page
   that goes away without it (closed tab, lost network) has its stream closed the same way, recording included.
-Also `GET /realtime/client.js` and `/realtime/worklet.js`: the page scripts. Served by the app's server, this works
-wherever the page loads (`--host`, `--share`); uvicorn takes WebSockets through the `websockets` package.
+Also `GET /realtime/client.js`, `/realtime/worklet.js` and `/realtime/playback.js` (the worklet's playback queue):
+the page scripts. Served by the app's server, this works wherever the page loads (`--host`, `--share`); uvicorn
+takes WebSockets through the `websockets` package.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ from rvc.errors import RVCError
 from rvc.realtime.blocks import BlockConverter, BlockQueue, StreamMeter, convert_timed
 
 PREFIX = "/realtime"
-SCRIPTS = {"client.js": "realtime_client.js", "worklet.js": "realtime_worklet.js"}
+SCRIPTS = {
+    "client.js": "realtime_client.js",
+    "worklet.js": "realtime_worklet.js",
+    "playback.js": "realtime_playback.js",
+}
 MAX_MESSAGE_SECONDS = 5.0
 """Longest audio one binary message may carry."""
 POLL_SECONDS = 0.2

@@ -1,37 +1,20 @@
 // AudioWorklet of the Realtime tab's browser microphone mode (see tabs/realtime_server.py).
 // Runs on the audio thread: hands the microphone to the page in small chunks and plays the converted
-// samples the page posts back from a bounded queue; when the queue runs dry it plays silence and counts
-// one underrun per dry spell (never before the first converted audio arrived).
+// samples the page posts back from a PlaybackQueue (realtime_playback.js: bounded, plays silence and counts an
+// underrun when it runs dry, and trims itself back to about one block after a burst).
+
+import { PlaybackQueue, playbackPolicy } from "./playback.js";
 
 class RealtimeProcessor extends AudioWorkletProcessor {
   constructor(options) {
     super();
     const settings = options.processorOptions || {};
     this.chunk = settings.chunk || 1024; // samples per message to the page
-    this.limit = settings.limit || 48000; // most samples waiting to play; beyond, the oldest are dropped
     this.captured = new Float32Array(this.chunk);
     this.filled = 0;
-    this.queue = [];
-    this.offset = 0; // samples of queue[0] already played
-    this.queued = 0;
-    this.primed = false;
-    this.starved = false;
-    this.underruns = 0;
-    this.dropped = 0;
+    this.playback = new PlaybackQueue(playbackPolicy(sampleRate, settings.block || sampleRate / 4, settings.limit));
     this.quanta = 0;
-    this.port.onmessage = (event) => this.enqueue(event.data);
-  }
-
-  enqueue(samples) {
-    if (!samples.length) return;
-    this.queue.push(samples);
-    this.queued += samples.length;
-    this.primed = true;
-    while (this.queued > this.limit && this.queue.length > 1) {
-      this.queued -= this.queue.shift().length - this.offset;
-      this.offset = 0;
-      this.dropped += 1;
-    }
+    this.port.onmessage = (event) => this.playback.push(event.data);
   }
 
   capture(channels) {
@@ -50,36 +33,14 @@ class RealtimeProcessor extends AudioWorkletProcessor {
     }
   }
 
-  play(out) {
-    let written = 0;
-    while (written < out.length && this.queue.length) {
-      const head = this.queue[0];
-      const count = Math.min(out.length - written, head.length - this.offset);
-      out.set(head.subarray(this.offset, this.offset + count), written);
-      written += count;
-      this.offset += count;
-      this.queued -= count;
-      if (this.offset >= head.length) {
-        this.queue.shift();
-        this.offset = 0;
-      }
-    }
-    if (written < out.length) {
-      out.fill(0, written);
-      if (this.primed && !this.starved) this.underruns += 1;
-      this.starved = true;
-    } else {
-      this.starved = false;
-    }
-  }
-
   process(inputs, outputs) {
     this.capture(inputs[0]);
     const channels = outputs[0];
-    this.play(channels[0]);
+    this.playback.pull(channels[0]);
     for (let c = 1; c < channels.length; c++) channels[c].set(channels[0]);
     if (++this.quanta % 64 === 0) {
-      this.port.postMessage({ stats: { queued: this.queued, underruns: this.underruns, dropped: this.dropped } });
+      const { queued, underruns, dropped, trims } = this.playback;
+      this.port.postMessage({ stats: { queued, underruns, dropped, trims } });
     }
     return true;
   }

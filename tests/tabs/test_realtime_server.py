@@ -260,7 +260,12 @@ def test_options_change_while_streaming(served, monkeypatch):
 
 
 def test_the_page_scripts_are_served(served):
-    for name, marker in (("client.js", "export async function start"), ("worklet.js", "registerProcessor")):
+    scripts = (
+        ("client.js", "export async function start"),
+        ("worklet.js", "registerProcessor"),
+        ("playback.js", "export class PlaybackQueue"),
+    )
+    for name, marker in scripts:
         with urllib.request.urlopen(served.url + name, timeout=10) as response:
             assert response.headers["Content-Type"].startswith("text/javascript")
             assert marker in response.read().decode()
