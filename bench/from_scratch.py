@@ -10,9 +10,7 @@ voices give different "speakers") or by the synthetic speech generator, preproce
 with a tiny random content embedder (real feature width) and the pm pitch method. It then trains
 `--epochs` epochs from scratch with the real-size models (or smaller ones, `--size`) and the default
 options (one slice held out), and prints every step's losses, the gradient norms of the generator's parts before clipping,
-and the held-out mel L1 after each epoch. `--reference-init` redraws HiFi-GAN's up-sampling and ResBlock
-weights with torch's default init, which is what Applio and the fork effectively start from (their N(0, 0.01)
-draw runs after weight norm and changes nothing), for comparison with ours (N(0, 0.01)).
+and the held-out mel L1 after each epoch.
 
 The last line of each case is a verdict: every loss finite, no update skipped, held-out mel L1
 lower after the last epoch than after the first.
@@ -101,27 +99,6 @@ def prepare(work: Path, speech_set: str, sample_rate: int, frames: int, size: st
     return name
 
 
-def reference_init(generator) -> None:
-    """Redraw HiFi-GAN's up-sampling and ResBlock weights (g and v) with torch's default conv init, the
-    references' effective init."""
-    import math
-
-    import torch
-    from torch.nn.utils import parametrize
-
-    decoder = generator.dec
-    layers = [*getattr(decoder, "ups", []), *(c for block in getattr(decoder, "resblocks", []) for c in block.convs1)]
-    layers += [c for block in getattr(decoder, "resblocks", []) for c in block.convs2]
-    with torch.no_grad():
-        for layer in layers:
-            if not parametrize.is_parametrized(layer, "weight"):
-                continue
-            weight = torch.nn.init.kaiming_uniform_(torch.empty_like(layer.weight), a=math.sqrt(5))
-            norm_dims = tuple(range(1, weight.dim()))
-            layer.parametrizations.weight.original0.copy_(weight.norm(dim=norm_dims, keepdim=True))
-            layer.parametrizations.weight.original1.copy_(weight)
-
-
 def part_norms(generator) -> dict[str, float]:
     """Gradient norm of each top-level part of the generator (before clipping)."""
     import torch
@@ -153,8 +130,6 @@ def run_case(args, speech_set: str, sample_rate: int, vocoder: str, seed: int) -
     )  # fmt: skip
     trainer = Trainer(options)
     trainer.setup()
-    if args.reference_init:
-        reference_init(trainer.generator)
     steps, held_out, skipped = [], [], 0
     train_step, evaluate, clip, optimizer_step = trainer.train_step, trainer.evaluate, trainer._clip, trainer._step
     parts: dict[str, float] = {}
@@ -213,7 +188,6 @@ def main() -> None:
         "--size", default="real", choices=("real", "narrow", "tiny"),
         help="narrow: a 32-channel vocoder (RefineGAN 512) and a tiny discriminator, real encoders; tiny: all narrow",
     )  # fmt: skip
-    parser.add_argument("--reference-init", action="store_true", help="HiFi-GAN ups/ResBlocks with torch's init")
     parser.add_argument(
         "--option", action="append", default=[], type=lambda text: _option(text), metavar="FIELD=VALUE",
         help="a TrainOptions field for every case (JSON value or text), e.g. grad_clip=1000",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import torch
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm as _parametrized_weight_norm
@@ -15,15 +14,12 @@ _DISK_SUFFIX = {"0": "weight_g", "1": "weight_v"}
 _MEMORY_SUFFIX = {"g": "parametrizations.weight.original0", "v": "parametrizations.weight.original1"}
 
 
-def weight_norm(module: nn.Module, init_std: float | None = None) -> nn.Module:
-    """Wrap `module.weight` in a weight-norm parametrization (g over dim 0), optionally drawing it from N(0, init_std).
+def weight_norm(module: nn.Module) -> nn.Module:
+    """Wrap `module.weight` in a weight-norm parametrization (g over dim 0); g and v reproduce its current weight.
 
-    The draw happens before wrapping, so the stored magnitude g and direction v reproduce exactly that weight
-    (writing into the computed `weight` of an already parametrized layer would change nothing).
+    The layer keeps torch's default init, as in the references: their N(0, 0.01) `init_weights` runs after wrapping,
+    writes only the computed `weight` and so changes nothing (training.md §4.4, initialisation note).
     """
-    if init_std is not None:
-        with torch.no_grad():
-            module.weight.normal_(0.0, init_std)
     return _parametrized_weight_norm(module, name="weight")
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import torch
 
+from rvc.testing.voice_level import SPEECH_RMS, set_output_level
+
 
 def save_tiny_embedder(folder: Path, hidden_size: int = 768, layers: int = 2, seed: int = 0) -> Path:
     """A HuBERT with the real width (so v2 voices take its features) but 2 thin layers, saved as Applio does.
@@ -45,10 +47,13 @@ def save_random_voice(
     vocoder: str = "HiFi-GAN",
     seed: int = 0,
     vocoder_channels: int | None = None,
+    level: float | None = SPEECH_RMS,
 ) -> Path:
     """A voice file with random weights (real config for `sample_rate`/`version`), in Applio's layout.
 
-    `vocoder_channels` shrinks the vocoder's initial width (512 in real voices) so tests synthesize fast.
+    `vocoder_channels` shrinks the vocoder's initial width (512 in real voices) so tests synthesize fast. `level`
+    scales the vocoder's output layer so the voice speaks at about that RMS, as a trained voice would (see
+    `rvc.testing.voice_level`); None keeps the level its random weights happen to give.
     """
     from rvc.configs import load_config
     from rvc.models.synthesizer import Synthesizer
@@ -61,7 +66,9 @@ def save_random_voice(
         config = config.replace(upsample_initial_channel=vocoder_channels)
     model = Synthesizer(
         **config.as_kwargs(), use_f0=use_f0, text_enc_hidden_dim=768 if version == "v2" else 256, vocoder=vocoder
-    )
+    ).eval()
+    if level is not None:
+        set_output_level(model, level)
     return save_voice(path, model.state_dict(), config, model_name=Path(path).stem)
 
 

@@ -17,6 +17,7 @@ from tests.models.vocoder_checks import (
     check_folded_weight_norm_gives_the_same_audio,
     check_gradients_reach_every_parameter,
     check_output_is_frames_times_hop,
+    check_weight_normed_layers_keep_torch_default_init,
     model_cache,
 )
 
@@ -82,6 +83,11 @@ def test_output_is_frames_times_hop(models, sr):
 @pytest.mark.parametrize("sr", [40000, 44100])
 def test_gradients_reach_every_parameter(models, sr):
     check_gradients_reach_every_parameter(models(sr))
+
+
+@pytest.mark.parametrize("sr", [40000, 44100])
+def test_weight_normed_layers_keep_torch_default_init(models, sr):
+    check_weight_normed_layers_keep_torch_default_init(models(sr))
 
 
 @pytest.mark.parametrize("sr", [44100])

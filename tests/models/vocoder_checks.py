@@ -3,10 +3,13 @@ and the checks every f0 vocoder must pass (exact length, gradients everywhere, f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import pytest
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 UPSAMPLE_RATES = {32000: [10, 8, 2, 2], 40000: [10, 10, 2, 2], 44100: [7, 7, 3, 3], 48000: [12, 10, 2, 2]}
 UPSAMPLE_KERNELS = {32000: [20, 16, 4, 4], 40000: [16, 16, 4, 4], 44100: [14, 14, 6, 6], 48000: [24, 20, 4, 4]}
@@ -76,3 +79,23 @@ def check_folded_weight_norm_gives_the_same_audio(model: nn.Module, folded: nn.M
         torch.manual_seed(5)
         actual = folded(*inputs())
     torch.testing.assert_close(actual, expected, atol=1e-6, rtol=1e-5)
+
+
+def check_weight_normed_layers_keep_torch_default_init(model: nn.Module) -> None:
+    """Every weight-normed layer of a fresh `model` has torch's default weight scale, as the references' effectively do.
+
+    Torch draws conv weights from U(-b, b), b = 1/sqrt(fan_in) (std b/sqrt(3)); the references' N(0, 0.01) draw
+    runs after weight norm and changes nothing (training.md §4.4). Layers of under 100 weights are too noisy to judge.
+    """
+    checked = 0
+    for name, layer in model.named_modules():
+        if not parametrize.is_parametrized(layer, "weight"):
+            continue
+        weight = layer.weight.detach()
+        if weight.numel() < 100:
+            continue
+        fan_in = weight[0].numel()
+        expected = 1 / math.sqrt(3 * fan_in)
+        assert weight.std().item() == pytest.approx(expected, rel=0.15), name
+        checked += 1
+    assert checked > 0

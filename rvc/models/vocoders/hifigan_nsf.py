@@ -21,7 +21,6 @@ from rvc.models.vocoders.windows import Window, context_bounds, crop_frames, cro
 from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 LRELU_SLOPE = 0.1
-INIT_STD = 0.01
 
 
 class HiFiGAN(nn.Module):
@@ -57,9 +56,9 @@ class HiFiGAN(nn.Module):
         self.ups = nn.ModuleList()
         for i, (rate, kernel_size) in enumerate(zip(upsample_rates, upsample_kernel_sizes)):
             conv = upsample_conv(upsample_initial_channel // 2**i, channels[i], rate, kernel_size)
-            self.ups.append(weight_norm(conv, init_std=INIT_STD))
+            self.ups.append(weight_norm(conv))
         self.resblocks = nn.ModuleList(
-            ResBlock(stage_channels, kernel_size, tuple(dilations), slope=LRELU_SLOPE, init_std=INIT_STD)
+            ResBlock(stage_channels, kernel_size, tuple(dilations), slope=LRELU_SLOPE)
             for stage_channels in channels
             for kernel_size, dilations in zip(resblock_kernel_sizes, resblock_dilation_sizes)
         )

@@ -84,7 +84,7 @@ class ParallelResBlock(nn.Module):
         self.blocks = nn.ModuleList(
             nn.Sequential(
                 AdaIN(out_channels),
-                ResBlock(out_channels, k, tuple(d), slope=LRELU_SLOPE, init_std=None),
+                ResBlock(out_channels, k, tuple(d), slope=LRELU_SLOPE),
                 AdaIN(out_channels),
             )
             for k, d in zip(kernel_sizes, dilation_sizes)

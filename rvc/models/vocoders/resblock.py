@@ -18,7 +18,6 @@ class ResBlock(nn.Module):
         kernel_size: kernel of every conv (odd).
         dilations: dilation of each unit's first conv; the second conv is not dilated.
         slope: LeakyReLU negative slope (0.1 in HiFi-GAN, 0.2 in RefineGAN).
-        init_std: draw every conv weight from N(0, init_std) (HiFi-GAN's 0.01); None keeps torch's init.
     """
 
     def __init__(
@@ -28,17 +27,16 @@ class ResBlock(nn.Module):
         dilations: tuple[int, ...] = (1, 3, 5),
         *,
         slope: float = 0.1,
-        init_std: float | None = 0.01,
     ) -> None:
         super().__init__()
         self.slope = slope
-        self.convs1 = nn.ModuleList(self._conv(channels, kernel_size, d, init_std) for d in dilations)
-        self.convs2 = nn.ModuleList(self._conv(channels, kernel_size, 1, init_std) for _ in dilations)
+        self.convs1 = nn.ModuleList(self._conv(channels, kernel_size, d) for d in dilations)
+        self.convs2 = nn.ModuleList(self._conv(channels, kernel_size, 1) for _ in dilations)
 
     @staticmethod
-    def _conv(channels: int, kernel_size: int, dilation: int, init_std: float | None) -> nn.Module:
+    def _conv(channels: int, kernel_size: int, dilation: int) -> nn.Module:
         conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation, padding=get_padding(kernel_size, dilation))
-        return weight_norm(conv, init_std=init_std)
+        return weight_norm(conv)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """`[B, C, T]` -> `[B, C, T]`; the input tensor is left untouched."""
