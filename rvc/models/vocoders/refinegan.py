@@ -2,10 +2,10 @@
 
 A sine source at the output rate is expanded to 16 channels (a 32nd of `upsample_initial_channel`) and taken
 down, stage by stage, by the reverse up-sampling rates (Kaiser-windowed sinc resampling, then a 7-tap conv
-doubling the channels); the deepest result joins the projected latent and the way back up (linear interpolation + parallel residual blocks)
-concatenates the stored source skips. Keys: `m_source.merge.0`, `pre_conv` (wn), `downsample_blocks.{i}` (wn),
-`mel_conv` (wn), `cond`, `upsample_conv_blocks.{i}.input_conv`, `….blocks.{j}.{0,2}` (AdaIN),
-`….blocks.{j}.1.convs{1,2}.{l}` (wn), `conv_post` (wn, no bias).
+doubling the channels); the deepest result joins the projected latent and the way back up (linear
+interpolation + parallel residual blocks) concatenates the stored source skips. Keys: `m_source.merge.0`,
+`pre_conv` (wn), `downsample_blocks.{i}` (wn), `mel_conv` (wn), `cond`, `upsample_conv_blocks.{i}.input_conv`,
+`….blocks.{j}.{0,2}` (AdaIN), `….blocks.{j}.1.convs{1,2}.{l}` (wn), `conv_post` (wn, no bias).
 
 Two older RefineGAN layouts exist (the Dec-2024 fork's and the fork's 2025 one); they cannot be loaded into
 this module. `detect_refinegan_layout` tells them apart so callers can refuse them by name.
