@@ -348,9 +348,11 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
-        """Held-out scores (`rvc.train.heldout`) of held-out slices converted by the current model, by tag."""
+        """Held-out scores (`rvc.train.heldout`) of held-out slices converted by the current model, by tag; each slice's
+        noise is drawn from a fixed seed, so the scores depend on the weights alone."""
         from rvc.train.dataset import collate
         from rvc.train.heldout import average_scores, score_pair, tagged
+        from rvc.train.repeatable_noise import repeatable_noise
 
         if not len(self.holdout):
             return {}
@@ -359,9 +361,10 @@ class Trainer:
         scores = []
         for index in range(len(self.holdout)):
             batch = collate([self.holdout[index]]).to(self.device)
-            audio, _, _ = generator.infer(
-                batch.phone, batch.phone_lengths, batch.pitch, batch.pitchf, batch.sid, noise_scale=0.0
-            )
+            with repeatable_noise(self.options.seed + index, self.device):
+                audio, _, _ = generator.infer(
+                    batch.phone, batch.phone_lengths, batch.pitch, batch.pitchf, batch.sid, noise_scale=0.0
+                )
             n = min(audio.shape[-1], batch.wave.shape[-1])
             real, fake = batch.wave[..., :n].float(), audio[..., :n].float()
             scores.append(score_pair(real, fake, self.options.sample_rate, self._mel))

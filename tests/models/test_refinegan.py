@@ -7,11 +7,13 @@ import math
 import pytest
 import torch
 
+from rvc.errors import RVCError
 from rvc.models.vocoders.refinegan import RefineGAN, detect_refinegan_layout, resample_down
 from rvc.models.vocoders.sources import MergedSineSource
 from rvc.models.weight_norm import state_dict_to_disk
 from tests.models.vocoder_checks import (
     HOP,
+    UPSAMPLE_RATES,
     build_at_rate,
     check_folded_weight_norm_gives_the_same_audio,
     check_gradients_reach_every_parameter,
@@ -104,6 +106,39 @@ def test_initial_values_follow_applio(models):
     assert all(torch.all(p == 1e-4) for p in noise_scales)
     input_conv = model.upsample_conv_blocks[0].input_conv.weight
     assert input_conv.std().item() == pytest.approx(0.01, rel=0.05)
+
+
+def _narrow(channels: int, sr: int = 44100) -> RefineGAN:
+    """The reference geometry at `sr` with `channels` instead of 512 entering the first stage."""
+    torch.manual_seed(0)
+    return RefineGAN(
+        initial_channel=192, resblock_kernel_sizes=BRANCH_KERNELS, resblock_dilation_sizes=[[1, 3, 5]] * 3,
+        upsample_rates=UPSAMPLE_RATES[sr], upsample_initial_channel=channels, gin_channels=256, sr=sr,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("channels", [32, 64])
+def test_narrow_widths_scale_the_source_path_with_the_stages(channels):
+    """Tests train narrow vocoders: the source path starts at a 32nd of the first stage's width (Applio's 16 at
+    512), so every skip still fills a quarter of its stage's input, and the keys stay Applio's."""
+    model = _narrow(channels)
+    on_disk = {k: tuple(v.shape) for k, v in state_dict_to_disk(model.state_dict()).items()}
+    assert set(on_disk) == set(expected_keys())
+    source = channels // 32
+    assert on_disk["pre_conv.weight_v"] == (source, 1, 7)
+    for i, (c_in, c_out) in enumerate(STAGES):
+        assert on_disk[f"downsample_blocks.{i}.weight_v"] == (source * 2 ** (i + 1), source * 2**i, 7)
+        assert on_disk[f"upsample_conv_blocks.{i}.input_conv.weight"] == (
+            c_out * channels // 512,
+            c_in * channels // 512,
+            7,
+        )
+    check_output_is_frames_times_hop(model, 44100)
+
+
+def test_widths_that_do_not_halve_down_to_the_source_are_refused():
+    with pytest.raises(RVCError, match="multiple of 32 .* not 48"):
+        _narrow(48)
 
 
 def test_detects_the_three_refinegan_layouts(models):

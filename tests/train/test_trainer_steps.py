@@ -115,3 +115,33 @@ def test_held_out_slices_are_converted_and_scored():
     assert all(0 < scores[tag] < 100 for tag in ("validation/mel_l1", "validation/mrstft"))
     assert all(math.isfinite(value) for value in scores.values())
     assert trainer._sample.shape == (1, 98 * 400)
+
+
+def test_held_out_scores_depend_on_the_weights_alone():
+    """RefineGAN adds fresh AdaIN noise at every conversion (0.006 of held-out mel L1 between two draws, more than an
+    early epoch gains): two evaluations of the same weights must score the same, and leave the training run's
+    random stream where it was."""
+    from rvc.models.vocoders.refinegan import AdaIN
+    from rvc.paths import logs_dir
+    from rvc.testing.tiny_training import shrink_config
+    from rvc.train.dataset import TrainingDataset
+    from rvc.train.filelist import write_filelist
+    from tests.train.test_filelist_dataset import SR as RUN_SR
+    from tests.train.test_filelist_dataset import _make_run
+
+    layout = _make_run(logs_dir(), slices=(("0_0_0", 1.0),))
+    layout.config.write_text(json.dumps(shrink_config(load_config(RUN_SR))))
+    entries = write_filelist(layout, RUN_SR, mute_files=0)
+    trainer = Trainer(TrainOptions(name="voice", sample_rate=RUN_SR, vocoder="RefineGAN", pretrained=False))
+    trainer.build_models(speakers=1)
+    with torch.no_grad():  # audible noise, as after the first steps: AdaIN's initial scale (1e-4) hides it
+        for module in trainer.generator.dec.modules():
+            if isinstance(module, AdaIN):
+                module.weight.fill_(0.05)
+    trainer.holdout = TrainingDataset(entries, trainer.config)
+    torch.manual_seed(3)
+    first = trainer.evaluate()
+    after_scoring = torch.rand(4)
+    assert trainer.evaluate() == first
+    torch.manual_seed(3)
+    assert torch.equal(after_scoring, torch.rand(4)), "scoring drew from the training run's random stream"

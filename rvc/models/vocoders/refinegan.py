@@ -1,11 +1,11 @@
 """RefineGAN vocoder in Applio's current layout, the one most shared RefineGAN voices use.
 
-A sine source at the output rate is expanded to 16 channels and taken down, stage by stage, by the reverse
-up-sampling rates (Kaiser-windowed sinc resampling, then a 7-tap conv doubling the channels); the deepest
-result joins the projected latent and the way back up (linear interpolation + parallel residual blocks)
-concatenates the stored source skips. Keys: `m_source.merge.0`, `pre_conv` (wn), `downsample_blocks.{i}` (wn),
-`mel_conv` (wn), `cond`, `upsample_conv_blocks.{i}.input_conv`, `….blocks.{j}.{0,2}` (AdaIN),
-`….blocks.{j}.1.convs{1,2}.{l}` (wn), `conv_post` (wn, no bias).
+A sine source at the output rate is expanded to 16 channels (a 32nd of `upsample_initial_channel`) and taken
+down, stage by stage, by the reverse up-sampling rates (Kaiser-windowed sinc resampling, then a 7-tap conv
+doubling the channels); the deepest result joins the projected latent and the way back up (linear
+interpolation + parallel residual blocks) concatenates the stored source skips. Keys: `m_source.merge.0`,
+`pre_conv` (wn), `downsample_blocks.{i}` (wn), `mel_conv` (wn), `cond`, `upsample_conv_blocks.{i}.input_conv`,
+`….blocks.{j}.{0,2}` (AdaIN), `….blocks.{j}.1.convs{1,2}.{l}` (wn), `conv_post` (wn, no bias).
 
 Two older RefineGAN layouts exist (the Dec-2024 fork's and the fork's 2025 one); they cannot be loaded into
 this module. `detect_refinegan_layout` tells them apart so callers can refuse them by name.
@@ -30,7 +30,10 @@ from rvc.models.weight_norm import fold_weight_norm, weight_norm
 
 STAGES = 4
 LRELU_SLOPE = 0.2
-SOURCE_CHANNELS = 16
+SOURCE_DIVISOR = 2 ** (STAGES + 1)
+"""The down-sampling path doubles the source's channels at each of the 4 stages, and its last output fills half of
+the first up-sampling stage's input: the source starts with `upsample_initial_channel / 2**5` channels (Applio's
+16 at its 512)."""
 _SOURCE_CONV_KEY = re.compile(r"(^|\.)source_conv\.")
 _FIRST_DOWNSAMPLE_WEIGHT = re.compile(
     r"(^|\.)downsample_blocks\.0\.(weight_v|weight|parametrizations\.weight\.original1)$"
@@ -103,7 +106,8 @@ class RefineGAN(nn.Module):
         resblock_kernel_sizes: kernel size of each parallel branch of a stage (3, 7, 11).
         resblock_dilation_sizes: dilations of each branch's residual units ((1, 3, 5) each).
         upsample_rates: up-sampling factor per stage (4 stages); their product is the hop length.
-        upsample_initial_channel: channels entering the first stage (512), halved by every stage.
+        upsample_initial_channel: channels entering the first stage (512), halved by every stage; a multiple of 32
+            (the source path starts with a 32nd of it: Applio's 16 channels at 512; narrower only in tests).
         gin_channels: speaker-embedding channels (0: no speaker conditioning).
         sr: output sample rate in Hz (sets the sine frequency).
         upsample_kernel_sizes: not used (stages up-sample by linear interpolation, not transposed convs);
@@ -130,11 +134,17 @@ class RefineGAN(nn.Module):
             )
         self.upsample_rates = tuple(upsample_rates)
         self.downsample_rates = tuple(reversed(self.upsample_rates))
+        if upsample_initial_channel % SOURCE_DIVISOR:
+            raise RVCError(
+                f"RefineGAN needs upsample_initial_channel to be a multiple of {SOURCE_DIVISOR} (512 in the "
+                f"shipped configs), not {upsample_initial_channel}: fix the run's config.json"
+            )
         self.upp = math.prod(upsample_rates)
         self.m_source = MergedSineSource(sr)
-        self.pre_conv = weight_norm(nn.Conv1d(1, SOURCE_CHANNELS, 7, padding=3))
+        source = upsample_initial_channel // SOURCE_DIVISOR
+        self.pre_conv = weight_norm(nn.Conv1d(1, source, 7, padding=3))
         self.downsample_blocks = nn.ModuleList(
-            weight_norm(nn.Conv1d(SOURCE_CHANNELS * 2**i, SOURCE_CHANNELS * 2 ** (i + 1), 7, padding=3))
+            weight_norm(nn.Conv1d(source * 2**i, source * 2 ** (i + 1), 7, padding=3))
             for i in range(len(upsample_rates))
         )
         channels = upsample_initial_channel
