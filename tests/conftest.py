@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -18,3 +19,9 @@ def isolated_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("RVC_SETTINGS", str(tmp_path / "settings.json"))
     monkeypatch.setenv("RVC_OUTPUTS_DIR", str(tmp_path / "outputs"))
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def onnx_graph_cache(tmp_path_factory) -> Path:
+    """One folder of exported ONNX graphs for the whole run (see `tests.graph_cache.share_onnx_graphs`)."""
+    return tmp_path_factory.mktemp("onnx-graphs")

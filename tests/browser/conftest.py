@@ -6,8 +6,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.app_server import running_app
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -20,12 +24,14 @@ CHROMIUM_FLAGS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
-    """A headless chromium; skips the test when chromium or playwright is not installed.
+    """A headless chromium, launched once for the browser tests; skips the test when chromium or playwright is not
+    installed.
 
-    Module-scoped: Playwright's sync API keeps an event loop running in the main thread while it is
-    open, which would break `asyncio.run` in every test collected after the browser tests.
+    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in the main thread while
+    it is open, which would break `asyncio.run` in every test collected after the browser tests. Each test still
+    gets its own context (`page`), so no cookies or storage carry over.
     """
     executable = shutil.which("chromium")
     if executable is None:
@@ -48,3 +54,12 @@ def page(browser):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(scope="package")
+def shared_app(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    """One app (base URL, data folder) for the browser tests whose data do not meet: each writes its own voices,
+    runs and files under the folder, so they need not start an app each (a start costs seconds)."""
+    folder = tmp_path_factory.mktemp("shared_app")
+    with running_app(folder) as url:
+        yield url, folder

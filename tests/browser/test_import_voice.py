@@ -5,19 +5,19 @@ from __future__ import annotations
 import zipfile
 
 from rvc.testing.model_fixtures import save_random_index
-from tests.app_server import running_app
 from tests.local_http import FileServer
 from tests.tools.voices import tiny_voice
 
 
-def test_import_from_a_link_shows_the_voice_in_the_library(page, tmp_path):
+def test_import_from_a_link_shows_the_voice_in_the_library(page, shared_app, tmp_path):
+    url, app_folder = shared_app
     voice = tiny_voice(tmp_path / "src" / "carol.pth", seed=3)
     index = save_random_index(tmp_path / "src" / "carol.index", dim=768, vectors=200)
     archive = tmp_path / "carol.zip"
     with zipfile.ZipFile(archive, "w") as bundle:
         bundle.write(voice, "carol/carol.pth")
         bundle.write(index, "carol/added_IVF4_Flat_nprobe_1_carol_v2.index")
-    with FileServer() as server, running_app(tmp_path / "app") as url:
+    with FileServer() as server:
         server.files["/someone/voices/resolve/main/carol.zip"] = archive.read_bytes()
         page.goto(url)
         page.get_by_role("tab", name="Download").click()
@@ -28,7 +28,7 @@ def test_import_from_a_link_shows_the_voice_in_the_library(page, tmp_path):
         library.get_by_test_id("cell-0-6").get_by_text("carol.index", exact=True).wait_for(timeout=10_000)
         page.screenshot(path=str(tmp_path / "download_import.png"), full_page=True)  # for a look when it fails
         outcome, table = page.locator("#import-outcome").inner_text(), library.inner_text()
-    folder = tmp_path / "app" / "logs" / "carol"
+    folder = app_folder / "logs" / "carol"
     assert f"imported 'carol' into {folder} with its index carol.index: 40000 Hz, v2, HiFi-GAN." in outcome
     assert sorted(path.name for path in folder.iterdir()) == ["carol.index", "carol.pth"]
     for cell in ("carol", "40000 Hz", "v2", "HiFi-GAN", "carol.index"):

@@ -8,7 +8,6 @@ import io
 import numpy as np
 
 from rvc.train.progress import BestRecord, EpochRecord, TrainingProgress, write_progress
-from tests.app_server import running_app
 
 TIMEOUT_MS = 120_000
 PLOT = "#train-heldout-plot img"
@@ -48,24 +47,24 @@ def _write_run(folder) -> None:
     write_progress(folder / "logs" / "voice" / "progress.json", progress)
 
 
-def test_held_out_plot_and_overtraining_warning(page, tmp_path):
-    _write_run(tmp_path)
-    with running_app(tmp_path) as url:
-        page.goto(url)
-        page.get_by_role("tab", name="Train", exact=True).click()
-        plot = page.locator(PLOT)
-        plot.wait_for(state="attached", timeout=TIMEOUT_MS)
-        empty = _plot_pixels(page, plot)
-        run = page.get_by_label("Run name")
-        run.fill("voice")
-        run.press("Enter")
-        page.get_by_text(WARNING).wait_for(timeout=TIMEOUT_MS)
-        assert page.get_by_text("Best held-out voice voice_best.pth: epoch 2, step 20, mel L1 0.8000").is_visible()
-        drawn = empty
-        for _ in range(60):
-            drawn = _plot_pixels(page, plot)
-            if drawn > empty + 200:
-                break
-            page.wait_for_timeout(500)
-        page.screenshot(path=str(tmp_path / "train_heldout.png"), full_page=True)
-        assert plot.is_visible() and drawn > empty + 200, (empty, drawn)
+def test_held_out_plot_and_overtraining_warning(page, shared_app, tmp_path):
+    url, app_folder = shared_app
+    _write_run(app_folder)
+    page.goto(url)
+    page.get_by_role("tab", name="Train", exact=True).click()
+    plot = page.locator(PLOT)
+    plot.wait_for(state="attached", timeout=TIMEOUT_MS)
+    empty = _plot_pixels(page, plot)
+    run = page.get_by_label("Run name")
+    run.fill("voice")
+    run.press("Enter")
+    page.get_by_text(WARNING).wait_for(timeout=TIMEOUT_MS)
+    assert page.get_by_text("Best held-out voice voice_best.pth: epoch 2, step 20, mel L1 0.8000").is_visible()
+    drawn = empty
+    for _ in range(60):
+        drawn = _plot_pixels(page, plot)
+        if drawn > empty + 200:
+            break
+        page.wait_for_timeout(500)
+    page.screenshot(path=str(tmp_path / "train_heldout.png"), full_page=True)
+    assert plot.is_visible() and drawn > empty + 200, (empty, drawn)

@@ -10,6 +10,7 @@ import pytest
 from rvc import paths
 from rvc.testing.model_fixtures import save_random_index, save_random_rmvpe, save_random_voice, save_tiny_embedder
 from rvc.testing.synthetic_speech import synth_speech, write_wav
+from tests.graph_cache import share_onnx_graphs
 
 
 @pytest.fixture(scope="session")
@@ -27,8 +28,10 @@ def infer_models(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def installed(infer_models, isolated_paths) -> dict[str, Path]:
-    """`infer_models` with the embedder and RMVPE linked where `rvc.paths` looks for them in this test."""
+def installed(infer_models, isolated_paths, onnx_graph_cache) -> dict[str, Path]:
+    """`infer_models` with the embedder and RMVPE linked where `rvc.paths` looks for them in this test, and the
+    ONNX graphs of the CPU speed paths shared with the other tests that use these models."""
+    share_onnx_graphs(onnx_graph_cache)
     for source, target in (
         (infer_models["embedder"], paths.embedder_dir("contentvec")),
         (infer_models["rmvpe"], paths.rmvpe_path()),

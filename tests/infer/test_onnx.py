@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from rvc.cli import main
-from rvc.infer.onnx_export import INPUT_NAMES_F0, example_inputs, export_module, export_onnx
+from rvc.infer.onnx_export import INPUT_NAMES_F0, example_inputs, export_module
 from rvc.infer.onnx_vocoder import use_onnx_body
 from rvc.models import load_voice
 from rvc.testing.model_fixtures import save_random_voice
@@ -24,8 +24,11 @@ def voice_path(tmp_path_factory):
     return save_random_voice(tmp_path_factory.mktemp("onnx") / "v.pth", 40000, vocoder_channels=32)
 
 
-def test_export_parity_with_pytorch(voice_path, tmp_path):
-    output = export_onnx(voice_path, tmp_path / "v.onnx", source_noise=False)
+def test_cli_writes_a_graph_with_pytorchs_audio(voice_path, tmp_path):
+    """The CLI's graph (vocoder draws off, so it is deterministic) has RVC's names and gives PyTorch's audio."""
+    output = tmp_path / "cli.onnx"
+    assert main(["export-onnx", str(voice_path), "-o", str(output), "--no-source-noise"]) == 0
+    assert output.stat().st_size > 10_000
     session = onnxruntime.InferenceSession(str(output), providers=["CPUExecutionProvider"])
     assert [item.name for item in session.get_inputs()] == list(INPUT_NAMES_F0)
     assert [item.name for item in session.get_outputs()] == ["audio"]
@@ -37,11 +40,6 @@ def test_export_parity_with_pytorch(voice_path, tmp_path):
     assert actual.shape == expected.shape == (1, 1, 150 * 400)
     assert np.abs(expected).max() > 1e-3
     assert np.abs(actual - expected).max() < MAX_ERROR
-
-
-def test_cli_writes_the_graph(voice_path, tmp_path, capsys):
-    assert main(["export-onnx", str(voice_path), "-o", str(tmp_path / "cli.onnx")]) == 0
-    assert (tmp_path / "cli.onnx").stat().st_size > 10_000
 
 
 @pytest.mark.parametrize(("vocoder", "use_f0"), [("HiFi-GAN", True), ("HiFi-GAN", False), ("MRF HiFi-GAN", True)])

@@ -10,6 +10,7 @@ import pytest
 from rvc import paths
 from rvc.testing.model_fixtures import save_random_index, save_random_voice, save_tiny_embedder
 from rvc.testing.synthetic_speech import synth_speech, write_wav
+from tests.graph_cache import share_onnx_graphs
 
 SPEECH_SECONDS = 1.2
 
@@ -28,8 +29,10 @@ def stream_models(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def stream_installed(stream_models, isolated_paths) -> dict[str, Path]:
-    """`stream_models` with the embedder linked where `rvc.paths` looks for contentvec in this test."""
+def stream_installed(stream_models, isolated_paths, onnx_graph_cache) -> dict[str, Path]:
+    """`stream_models` with the embedder linked where `rvc.paths` looks for contentvec in this test, and the ONNX
+    graphs of the CPU speed paths shared with the other tests that use these models."""
+    share_onnx_graphs(onnx_graph_cache)
     target = paths.embedder_dir("contentvec")
     target.parent.mkdir(parents=True, exist_ok=True)
     os.symlink(stream_models["embedder"], target)

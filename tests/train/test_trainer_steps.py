@@ -1,4 +1,8 @@
-"""Single training steps: head start freezes the other network, the gradient-norm limit, precision fallback."""
+"""Single training steps: head start freezes the other network, the gradient-norm limit, precision fallback.
+
+The steps run on the tiny training config and discriminator (`rvc.testing.tiny_training`): what they check does not
+depend on the networks' width (real-size steps are taken in test_training_e2e.py).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import torch
 
 from rvc.configs import load_config
 from rvc.errors import RVCError
+from rvc.testing.tiny_training import use_tiny_discriminator, write_tiny_config
 from rvc.train.dataset import Batch
 from rvc.train.heldout import SCORES
 from rvc.train.options import TrainOptions
@@ -18,11 +23,14 @@ from rvc.train.trainer import Trainer, resolve_precision
 SR, FRAMES = 32000, 60
 
 
-def _trainer(**options) -> Trainer:
-    from rvc.paths import run_dir
+@pytest.fixture(autouse=True)
+def tiny_discriminator(monkeypatch):
+    """Every trainer of this file builds the tiny discriminator."""
+    use_tiny_discriminator(monkeypatch)
 
-    run_dir("steps").mkdir(parents=True)
-    (run_dir("steps") / "config.json").write_text(json.dumps(load_config(SR)))
+
+def _trainer(**options) -> Trainer:
+    write_tiny_config("steps", SR)
     trainer = Trainer(TrainOptions(name="steps", sample_rate=SR, pretrained=False, **options))
     torch.manual_seed(0)
     trainer.build_models(speakers=1)
