@@ -25,24 +25,31 @@ CHROMIUM_FLAGS = [
 
 
 @pytest.fixture(scope="package")
-def browser():
-    """A headless chromium, launched once for the browser tests; skips the test when chromium or playwright is not
-    installed.
+def playwright():
+    """Playwright's sync API, started once for the browser tests (a second start while it runs is refused), and
+    `chromium`'s path; skips the test when chromium or playwright is not installed.
 
-    Package-scoped, not session-scoped: Playwright's sync API keeps an event loop running in the main thread while
-    it is open, which would break `asyncio.run` in every test collected after the browser tests. Each test still
-    gets its own context (`page`), so no cookies or storage carry over.
+    Package-scoped, not session-scoped: the sync API keeps an event loop running in the main thread while it is
+    open, which would break `asyncio.run` in every test collected after the browser tests.
     """
     executable = shutil.which("chromium")
     if executable is None:
         pytest.skip("browser test skipped: Debian's chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api", reason="browser test skipped: playwright is not installed")
     with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield playwright, executable
+
+
+@pytest.fixture(scope="package")
+def browser(playwright):
+    """A headless chromium, launched once for the browser tests. Each test still gets its own context (`page`), so
+    no cookies or storage carry over."""
+    api, executable = playwright
+    browser = api.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_FLAGS)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture

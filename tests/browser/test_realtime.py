@@ -9,7 +9,6 @@ and their generated controls' defaults must reach the converter.
 from __future__ import annotations
 
 import re
-import shutil
 import time
 
 import numpy as np
@@ -88,12 +87,9 @@ def realtime_app():
 
 
 @pytest.fixture(scope="module")
-def mic_browser(tmp_path_factory):
+def mic_browser(playwright, tmp_path_factory):
     """A chromium whose microphone plays a 440 Hz tone from a wav file."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        pytest.skip("browser test skipped: Debian's chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="browser test skipped: playwright is not installed")
+    api, executable = playwright
     rate = 48000
     t = np.arange(4 * rate) / rate
     mic = (0.5 * np.sin(2 * np.pi * MIC_HZ * t)).astype(np.float32)
@@ -105,12 +101,11 @@ def mic_browser(tmp_path_factory):
         f"--use-file-for-fake-audio-capture={wav}",
         "--autoplay-policy=no-user-gesture-required",
     ]
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=flags)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    browser = api.chromium.launch(executable_path=executable, headless=True, args=flags)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 @pytest.fixture
