@@ -6,6 +6,7 @@ module only turns component values into their arguments and results into page te
 
 from __future__ import annotations
 
+import functools
 import os
 
 import gradio as gr
@@ -222,12 +223,23 @@ def curves_image(frame, column: str, title: str):
     Drawn here rather than by Gradio's LinePlot, which keeps the colour scale of its first (empty) data and then
     draws no line for the categories that arrive later.
     """
+    return _drawn_curves(tuple(frame[["step", column, "value"]].itertuples(index=False, name=None)), title)
+
+
+@functools.lru_cache(maxsize=8)
+def _drawn_curves(rows: tuple[tuple[int, str, float], ...], title: str):
+    """The image of `rows` (step, label, value); cached, as the progress timer asks again every few seconds while
+    the history changes only at each save, and drawing costs the training CPU time."""
     from rvc.tools import plots
 
-    curves = {
-        label: (group["step"].tolist(), group["value"].tolist()) for label, group in frame.groupby(column, sort=False)
-    }
-    return plots.figure_pixels(plots.curves_figure(curves, title))
+    curves: dict[str, tuple[list[int], list[float]]] = {}
+    for step, label, value in rows:
+        steps, values = curves.setdefault(label, ([], []))
+        steps.append(step)
+        values.append(value)
+    image = plots.figure_pixels(plots.curves_figure(curves, title))
+    image.flags.writeable = False
+    return image
 
 
 def _plots(progress: TrainingProgress | None, score: str) -> tuple[object, object]:

@@ -186,6 +186,7 @@ def test_progress_view_while_running_and_after(stand_in):
         assert len(frame) == 6 and set(frame["loss"]) == {"loss/g/total", "loss/d/total", "loss/g/mel"}
         assert frame[frame["loss"] == "loss/g/mel"]["value"].tolist() == [20.0, 18.0]
         assert _line_pixels(losses) > 2 * _line_pixels(empty_losses) and _line_pixels(scores) > _line_pixels(empty)
+        assert train_tab.refresh_progress("voice")[1] is losses  # an unchanged history is not drawn again
         assert log.endswith("trainer up") and timer.active
     finally:
         launcher.stop_training("voice")
