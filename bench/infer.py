@@ -10,7 +10,7 @@ is `--seconds` of synthetic speech at 44.1 kHz. "cold" is the first conversion o
 from disk, first-call overheads) after another process has converted 1 s with the same models, as every conversion
 but the very first does: the ONNX graphs of the CPU speed paths are then on disk (`rvc.onnx_graphs`); that first
 process's time ("first use") includes exporting them. Each "warm" line is a second conversion with everything
-loaded.
+loaded (on CUDA with the peak GPU memory it allocated).
 RTF = processing seconds / audio seconds (below 1 is faster than real time). `--backend torch` keeps the
 vocoder body (channels-last convolutions), the content embedder and RMVPE in torch instead of ONNX Runtime;
 `--plain-vocoder` turns off both vocoder speed-ups.
@@ -166,7 +166,6 @@ def configure(args: argparse.Namespace, root: Path) -> None:
         onnx_graphs.ENABLED = False
     if args.plain_vocoder:
         cache.ONNX_VOCODERS = ()
-    if args.plain_vocoder:
         cache.FAST_CONV_VOCODERS = ()
 
 
@@ -202,9 +201,17 @@ def run(args: argparse.Namespace, root: Path) -> None:
         first = convert(source, root / f"out_{rate}.wav", voices[rate], **options)
         if number == 0:
             print(line("cold", first.timings, seconds, None) + f"  (load {first.timings['load']:.1f} s)")
-        clock = vocoder_timer(cache.MODELS.voice(voices[rate], cache.resolve_device(args.device), args.half))
+        device = cache.resolve_device(args.device)
+        clock = vocoder_timer(cache.MODELS.voice(voices[rate], device, args.half))
+        if device.type == "cuda":
+            torch.cuda.reset_peak_memory_stats(device)
         warm = convert(source, root / f"out_{rate}.wav", voices[rate], **options)
-        print(line(f"warm {rate}", warm.timings, seconds, clock[0]))
+        peak = (
+            f"  peak GPU memory {torch.cuda.max_memory_allocated(device) / 2**30:.2f} GiB"
+            if device.type == "cuda"
+            else ""
+        )
+        print(line(f"warm {rate}", warm.timings, seconds, clock[0]) + peak)
         if args.precision == "bf16":
             fp32 = convert(source, root / "fp32.wav", voices[rate], **{**options, "precision": "fp32"})
             print(quality_line(warm.path, fp32))
