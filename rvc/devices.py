@@ -6,6 +6,8 @@ same everywhere and an unusable device fails with one message that names the fix
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rvc.errors import RVCError
@@ -44,3 +46,21 @@ def describe_choice(requested: str, chosen: torch.device) -> str:
         return f"device: {chosen}"
     reason = "a CUDA GPU is present" if chosen.type == "cuda" else "no CUDA GPU found"
     return f"device: {chosen} (auto: {reason})"
+
+
+@contextlib.contextmanager
+def seeded_draws(seed: int, device: torch.device) -> Iterator[None]:
+    """Inside, random draws on the CPU and `device` start from `seed`; on leaving, those generators continue where
+    they were, as if nothing had been drawn.
+
+    For draws that must repeat: a held-out score that depends on the weights alone, a stream block whose vocoder
+    noise matches the previous block's, a test voice's probe. The caller's own random stream stays untouched.
+    """
+    import torch
+
+    devices = (
+        [device.index if device.index is not None else torch.cuda.current_device()] if device.type == "cuda" else []
+    )
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

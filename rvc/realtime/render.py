@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from rvc.devices import seeded_draws
 from rvc.infer.feature_blend import blend_and_protect
 from rvc.infer.options import ConversionOptions
 from rvc.infer.pipeline import WINDOW, LoadedModels, StageTimer
@@ -120,10 +121,6 @@ def render_tail(
             draws = noise.window(m_p.shape[1]).to(device=device, dtype=dtype)
             z_p = (m_p + torch.exp(logs_p) * draws * options.noise_scale) * mask
             z = flow_tail(model.flow, z_p, mask, g, tail)
-        forked = (
-            [torch.cuda.current_device() if device.index is None else device.index] if device.type == "cuda" else []
-        )
-        with timer("vocoder"), torch.random.fork_rng(devices=forked):
-            torch.manual_seed(noise.vocoder_seed)
+        with timer("vocoder"), seeded_draws(noise.vocoder_seed, device):
             audio = model.dec(z, pitchf[:, -tail:] if voice.use_f0 else None, g)
     return audio[0, 0].float().cpu().numpy()

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn.utils import parametrize
 
+from rvc.devices import seeded_draws
 from rvc.features.f0.track import coarse_f0
 
 SPEECH_RMS = 0.1
@@ -29,8 +30,7 @@ def probe_output(model: nn.Module, seed: int = 0) -> torch.Tensor:
     f0 = np.geomspace(120.0, 240.0, PROBE_FRAMES)
     pitch = torch.from_numpy(coarse_f0(f0))[None] if model.use_f0 else None
     pitchf = torch.from_numpy(f0).float()[None] if model.use_f0 else None
-    with torch.random.fork_rng(), torch.no_grad():
-        torch.manual_seed(seed)
+    with seeded_draws(seed, torch.device("cpu")), torch.no_grad():
         features = torch.randn(1, PROBE_FRAMES, model.enc_p.emb_phone.in_features)
         audio, _mask, _latents = model.infer(
             features, torch.tensor([PROBE_FRAMES]), pitch, pitchf, torch.tensor([0]), noise_scale=0.0

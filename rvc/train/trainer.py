@@ -23,6 +23,7 @@ import torch
 import torch.distributed as dist
 
 from rvc.configs import segment_frames
+from rvc.devices import seeded_draws
 from rvc.errors import RVCError
 from rvc.train.checkpoint_files import LATEST_TAG, prune_after_save, resume_pair
 from rvc.train.device_choice import training_device
@@ -352,7 +353,6 @@ class Trainer:
         noise is drawn from a fixed seed, so the scores depend on the weights alone."""
         from rvc.train.dataset import collate
         from rvc.train.heldout import average_scores, score_pair, tagged
-        from rvc.train.repeatable_noise import repeatable_noise
 
         if not len(self.holdout):
             return {}
@@ -361,7 +361,7 @@ class Trainer:
         scores = []
         for index in range(len(self.holdout)):
             batch = collate([self.holdout[index]]).to(self.device)
-            with repeatable_noise(self.options.seed + index, self.device):
+            with seeded_draws(self.options.seed + index, self.device):
                 audio, _, _ = generator.infer(
                     batch.phone, batch.phone_lengths, batch.pitch, batch.pitchf, batch.sid, noise_scale=0.0
                 )
