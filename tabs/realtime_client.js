@@ -40,14 +40,14 @@ function render(stream, readout) {
   const device = (stream.context.baseLatency || 0) + (stream.context.outputLatency || 0);
   const latency = readout.algorithmic + stream.rtt + stream.queued / stream.rate + device;
   stats.latency = latency;
-  const silent = readout.blocks && readout.input_db < -70 ? " | no input signal: check the microphone" : "";
+  const advice = (readout.advice || []).map((note) => ` | ${note}`).join("");
   show(
     `Streaming: latency ≈ ${ms(latency)} (algorithmic ${ms(readout.algorithmic)}, network and compute ` +
       `${ms(stream.rtt)}, playback buffer ${ms(stream.queued / stream.rate)}) | compute ` +
       `${ms(readout.compute_mean)}/block (${Math.round(readout.load * 100)}% of ${ms(readout.block)}) | ` +
       `blocks ${readout.blocks}, dropped ${readout.dropped + stream.dropped + stream.droppedHere}, ` +
       `underruns ${stream.underruns}, trims ${stream.trims} | ` +
-      `input ${Math.round(readout.input_db)} dB${silent}`,
+      `input ${Math.round(readout.input_db)} dB${advice}`,
   );
 }
 

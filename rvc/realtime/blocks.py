@@ -22,6 +22,8 @@ PLAY_DEPTH = 3
 SILENT_DB = -90.0
 """Input level (dBFS RMS) shown for digital silence; below `NO_SIGNAL_DB` the readout says the input is silent."""
 NO_SIGNAL_DB = -70.0
+SLOW_AFTER_BLOCKS = 3
+"""Blocks converted before the readout judges the speed (the first ones pay one-time costs)."""
 
 
 class BlockConverter(Protocol):
@@ -184,7 +186,8 @@ class StreamMeter:
             return self._delay + max(0.0, self.algorithmic - self.block_seconds)
 
     def readout(self, dropped: int = 0, underruns: int = 0) -> dict:
-        """The figures as a dict: seconds for times, counts for events, `load` = mean compute / block."""
+        """The figures as a dict: seconds for times, counts for events, `load` = mean compute / block, and
+        `advice` (`advice`: sentences for people)."""
         latency = self.latency()
         with self._lock:
             mean = self._compute_total / self.blocks if self.blocks else 0.0
@@ -201,6 +204,7 @@ class StreamMeter:
                 "underruns": underruns,
                 "xruns": self.xruns,
                 "input_db": self._input_db,
+                "advice": advice(self.blocks, self._input_db, mean / self.block_seconds),
             }
 
 
@@ -213,12 +217,24 @@ def convert_timed(converter: BlockConverter, meter: StreamMeter, block: np.ndarr
     return np.asarray(out, dtype=np.float32).reshape(-1)
 
 
+def advice(blocks: int, input_db: float, load: float) -> list[str]:
+    """What to do about the stream so far, for people: a silent input, a converter slower than the stream."""
+    notes = []
+    if blocks and input_db < NO_SIGNAL_DB:
+        notes.append("no input signal: check the microphone, its mute switch and the input device")
+    if blocks >= SLOW_AFTER_BLOCKS and load > 1.0:
+        notes.append(
+            "too slow: a block takes longer to convert than to play, so audio is dropped; raise Block (s), "
+            "lower Extra context (s), or choose a faster pitch method (swift or pm)"
+        )
+    return notes
+
+
 def readout_text(readout: dict) -> str:
-    """One line for people: latency, compute per block, load, the event counts and a silent input."""
+    """One line for people: latency, compute per block, load, the event counts and the readout's advice."""
     latency = readout.get("latency")
     shown = "measuring" if latency is None else f"{latency * 1000:.0f} ms"
-    silent = readout["blocks"] and readout["input_db"] < NO_SIGNAL_DB
-    warning = " | no input signal: check the microphone, its mute switch and the input device" if silent else ""
+    warning = "".join(f" | {note}" for note in readout["advice"])
     return (
         f"latency {shown} (algorithmic {readout['algorithmic'] * 1000:.0f} ms) | compute "
         f"{readout['compute_mean'] * 1000:.0f} ms/block mean, {readout['compute_max'] * 1000:.0f} max "

@@ -89,6 +89,9 @@ def test_a_slow_model_counts_underruns_and_drops_while_the_callback_never_waits(
     played = main.output()
     assert not np.isnan(played).any()
     assert (played == 0).sum() >= 2 * BLOCK  # silence where nothing was ready
+    assert "too slow: a block takes longer to convert than to play" in readout_text(last)
+    keeping_up = stream_for(FakeBackend(ramp(1.0)), Passthrough(RATE, BLOCK), 0.5)[-1]
+    assert keeping_up["blocks"] >= 3 and "too slow" not in readout_text(keeping_up)
 
 
 def test_unknown_device_names_the_choices():
