@@ -77,7 +77,7 @@ def build() -> None:
             pickers.append(
                 gr.Dropdown(
                     choices,
-                    value=choices[slot] if slot < 2 and slot < len(choices) else None,
+                    value=choices[slot][1] if slot < 2 and slot < len(choices) else None,
                     label=f"Voice {slot + 1}" + ("" if slot < 2 else " (optional)"),
                     allow_custom_value=True,
                     scale=4,
