@@ -32,6 +32,9 @@ SHARED_FIELDS = ("sample_rate", "vocoder", "version", "use_f0")
 """Training options shown above the steps, because preprocess and extract use them too."""
 _OPEN_GROUPS = ("schedule", "model")
 _PER_ROW = 4
+UNPLOTTED_PREFIXES = (TAG_PREFIX, "grad/")
+"""History tags left out of the Losses plot: held-out scores (their own plot) and gradient norms, which reach
+thousands and would flatten every loss curve (the progress table still lists them)."""
 DEFAULT_SCORE = TrainOptions.__dataclass_fields__["best_score"].default
 """The held-out score plotted until the user picks another: the one that picks the best voice by default."""
 
@@ -194,7 +197,8 @@ def progress_markdown(name: str, progress: TrainingProgress | None, running: boo
 
 
 def loss_frame(progress: TrainingProgress | None):
-    """The progress history's losses (held-out scores left out) as a long table (step, loss, value)."""
+    """The progress history's losses (held-out scores and gradient norms left out) as a long table (step, loss,
+    value)."""
     import pandas as pd
 
     history = progress.history if progress is not None else ()
@@ -202,7 +206,7 @@ def loss_frame(progress: TrainingProgress | None):
         (record.step, tag, value)
         for record in history
         for tag, value in record.values.items()
-        if not tag.startswith(TAG_PREFIX)
+        if not tag.startswith(UNPLOTTED_PREFIXES)
     ]
     return pd.DataFrame(rows, columns=["step", "loss", "value"]).astype({"step": "int64", "value": "float64"})
 

@@ -266,6 +266,18 @@ def test_progress_markdown_and_plot_from_a_typed_progress():
     assert train_tab.heldout_frame(progress).empty
 
 
+def test_loss_plot_leaves_out_gradient_norms():
+    """Gradient norms (thousands at the start of a run) shared the losses' axis and flattened every loss curve to
+    a line at zero; the progress table still lists them."""
+    from rvc.train.progress import EpochRecord, TrainingProgress
+
+    values = {"loss/g/total": 600.0, "loss/g/mel": 160.0, "grad/norm_g": 19335.0, "grad/norm_d": 8.2}
+    progress = TrainingProgress(status="training", epoch=1, epochs=2, step=4, losses=values,
+                                history=(EpochRecord(1, 4, values),))  # fmt: skip
+    assert set(train_tab.loss_frame(progress)["loss"]) == {"loss/g/total", "loss/g/mel"}
+    assert "| grad/norm_g | 19335.0000 | – |" in train_tab.progress_markdown("voice", progress, running=True)
+
+
 def test_held_out_scores_best_voice_and_overtraining_warning_are_shown():
     from rvc.train.progress import BestRecord, EpochRecord, TrainingProgress
 
