@@ -274,6 +274,12 @@ def refresh_lists(voice: str, index: str):
     )
 
 
+def list_choices() -> tuple[dict, dict]:
+    """The voices and indexes now in the logs folder, for the pickers at each page load (the page itself is built
+    once, when the app starts)."""
+    return gr.update(choices=voice_choices()), gr.update(choices=index_choices())
+
+
 def unload() -> tuple:
     """Free the loaded models and clear both pickers."""
     from rvc.infer.cache import MODELS
@@ -384,6 +390,7 @@ def build() -> dict[str, gr.components.Component]:
         return request_stop(request)
 
     private = {"api_visibility": "private"}
+    gr.on(None, list_choices, None, [voice, index], **private)
     voice.change(on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
     refresh.click(refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
     unload_button.click(unload, outputs=[voice, index, status], **private)

@@ -348,6 +348,7 @@ def build() -> dict[str, gr.components.Component]:
 
     private = {"api_visibility": "private"}
     voice.change(inference.on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
+    gr.on(None, inference.list_choices, None, [voice, index], **private)
     refresh.click(inference.refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
     browser_start.click(stream_config, inputs=[voice, *values], outputs=[config, token, status], **private).then(
         None, inputs=config, js=START_JS, **private

@@ -458,6 +458,7 @@ def build() -> None:
     progress_outputs = [status, plot, heldout_plot, log, timer]
     progress_inputs = [name, heldout_score]
     private = {"api_visibility": "private"}
+    gr.on(None, lambda: gr.update(choices=list_runs()), None, name, **private)  # page load
     refresh_runs.click(lambda: gr.update(choices=list_runs()), outputs=name, **private)
     name.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
     heldout_score.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)

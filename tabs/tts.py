@@ -158,6 +158,7 @@ def build() -> dict[str, gr.components.Component]:
 
     private = {"api_visibility": "private"}
     voice.change(inference.on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
+    gr.on(None, inference.list_choices, None, [voice, index], **private)
     refresh.click(inference.refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
     unload_button.click(inference.unload, outputs=[voice, index, status], **private)
     engine.change(tts_voice_update, inputs=engine, outputs=[tts_voice, status], **private)

@@ -90,6 +90,7 @@ def build() -> None:
     name = gr.Textbox(label="Name of the blended voice", placeholder="my-blend")
     button = gr.Button("Blend", variant="primary")
     outcome = gr.Markdown(elem_id="blend-outcome")
+    gr.on(None, lambda: [gr.update(choices=voice_choices())] * SLOTS, None, pickers, api_visibility="private")
     refresh.click(refresh_choices, pickers, pickers, api_visibility="private")
     uploads.upload(add_uploads, [uploads, *pickers], pickers, api_visibility="private")
     button.click(blend, [name, *pickers, *sliders], outcome, api_visibility="private").then(

@@ -15,3 +15,28 @@ def test_each_tab_opens_and_shows_its_own_controls(page, shared_app, tmp_path):
         text = panel.inner_text().lower()
         assert "planned" not in text and "coming" not in text, name
     page.screenshot(path=str(tmp_path / "settings.png"))
+
+
+def test_a_page_load_lists_the_voices_and_runs_made_since_the_app_started(page, shared_app):
+    """The pickers were filled once, when the app built the page: a voice trained or imported later was missing from
+    every tab (even after reloading the page) until Refresh was pressed in each one."""
+    from tests.tools.voices import tiny_voice
+
+    url, folder = shared_app
+    tiny_voice(folder / "logs" / "latecomer" / "latecomer.pth", seed=7)
+    page.goto(url)
+    checks = [
+        ("Inference", "Voice"),
+        ("TTS", "Voice"),
+        ("Realtime", "Voice"),
+        ("Voice Blender", "Voice 3 (optional)"),
+        ("Utilities", "Voice file"),
+        ("Train", "Run name"),
+    ]
+    for tab, label in checks:
+        page.get_by_role("tab", name=tab, exact=True).click()
+        panel = page.get_by_role("tabpanel").filter(visible=True).first
+        panel.get_by_label(label, exact=True).first.click()
+        options = page.get_by_role("option").filter(has_text="latecomer")
+        options.first.wait_for(timeout=5_000)
+        page.keyboard.press("Escape")
