@@ -105,6 +105,7 @@ def start_training(name: str, *values) -> tuple[str, gr.Timer]:
     try:
         options = options_from_ui(name, dict(zip(TRAINING_FIELDS, values, strict=True)))
         notice = options.pretrained_notice()
+        launcher.check_can_train(options)
         job = launcher.start_training(options)
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)
@@ -121,7 +122,9 @@ def resume_training(name: str) -> tuple[str, gr.Timer]:
         saved = RunLayout.named(name).train_options
         if not saved.is_file():
             raise RVCError(f"run {name!r} was never started here ({saved} is missing); press Start training")
-        job = launcher.start_training(TrainOptions.load(saved, name=name))
+        options = TrainOptions.load(saved, name=name)
+        launcher.check_can_train(options)
+        job = launcher.start_training(options)
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)
     return f"✅ Training of `{name}` resumed (pid {job.pid}) from its latest checkpoint.", gr.Timer(active=True)
