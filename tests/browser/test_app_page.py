@@ -40,3 +40,20 @@ def test_a_page_load_lists_the_voices_and_runs_made_since_the_app_started(page, 
         options = page.get_by_role("option").filter(has_text="latecomer")
         options.first.wait_for(timeout=5_000)
         page.keyboard.press("Escape")
+
+
+def test_realtime_stream_sliders_fit_their_boxes(page, shared_app, tmp_path):
+    """The seven stream settings shared one row: at 1400 px each box was too narrow for its slider, whose range
+    labels were cut off (1 for 0.05-1 s blocks, 40 for the gains)."""
+    page.goto(shared_app[0])
+    page.get_by_role("tab", name="Realtime", exact=True).click()
+    page.get_by_label("range slider for Output gain (dB)").wait_for()
+    page.screenshot(path=str(tmp_path / "realtime.png"), full_page=True)  # for a look when it fails
+    overflowing = page.evaluate(
+        """() => [...document.querySelectorAll('[role=tabpanel] input[type=range]')]
+            .filter(slider => slider.offsetParent !== null)
+            .map(slider => slider.closest('.block'))
+            .filter(box => box.scrollWidth > box.clientWidth + 1)
+            .map(box => box.querySelector('input[type=range]').getAttribute('aria-label'))"""
+    )
+    assert overflowing == []
