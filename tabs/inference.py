@@ -210,19 +210,25 @@ def convert_single(
 def convert_batch(
     voice: str, input_dir: str, output_dir: str, *values: Any, request: gr.Request | None = None, progress=None
 ) -> str:
-    """Convert a folder -> a status text listing converted and failed files (`values` as in `convert_single`)."""
+    """Convert a folder -> a status text listing converted and failed files (`values` as in `convert_single`).
+
+    An empty `output_dir` means a folder named after the input one inside the output folder (Settings tab).
+    """
     from rvc.infer import convert_folder
+    from rvc.settings import resolve_output_dir
 
     if not voice:
         return "Error: choose a voice first (voices are listed from the logs folder; press Refresh)."
-    if not (input_dir or "").strip() or not (output_dir or "").strip():
-        return "Error: fill in both the input folder and the output folder."
+    input_dir, output_dir = (input_dir or "").strip(), (output_dir or "").strip()
+    if not input_dir:
+        return "Error: fill in the input folder."
     try:
         options = _options_from(values)
+        output_dir = output_dir or str(resolve_output_dir() / Path(input_dir).name)
         with STOPS.job(session_of(request)) as stop:
             result = convert_folder(
-                input_dir.strip(),
-                output_dir.strip(),
+                input_dir,
+                output_dir,
                 voice,
                 progress=_reporter(progress),
                 should_stop=stop.is_set,
@@ -373,7 +379,10 @@ def build() -> dict[str, gr.components.Component]:
     with gr.Tab("Batch"):
         with gr.Row():
             input_dir = gr.Textbox(label="Input folder", placeholder="/path/to/folder of audio files")
-            output_dir = gr.Textbox(label="Output folder", placeholder="/path/to/results")
+            output_dir = gr.Textbox(
+                label="Output folder",
+                placeholder="empty: a folder named after the input one, in the output folder (Settings tab)",
+            )
         with gr.Row():
             batch_button = gr.Button("Convert folder", variant="primary")
             stop_batch = gr.Button("Stop", variant="stop")

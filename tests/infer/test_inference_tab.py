@@ -218,6 +218,24 @@ def test_batch_reports_each_failure(installed, controls, tmp_path):
     assert "failed: bad.wav" in text
 
 
+def test_batch_without_an_output_folder_writes_into_the_output_folder(monkeypatch, tmp_path):
+    """An empty output folder was an error ("fill in both"); Applio offers a default, and this app has one: a folder
+    named after the input, inside the output folder of the Settings tab."""
+    seen = []
+
+    def record(input_dir, output_dir, voice, **options):
+        seen.append(output_dir)
+        raise RVCError("recorded")
+
+    monkeypatch.setattr(rvc.infer.conversion, "convert_folder", record)
+    values = control_values(build_tab()[1])
+    source = tmp_path / "takes"
+    source.mkdir()
+    assert inference.convert_batch("v.pth", str(source), "  ", *values) == "Error: recorded"
+    assert seen == [str(paths.outputs_dir() / "takes")]
+    assert inference.convert_batch("v.pth", "", "", *values) == "Error: fill in the input folder."
+
+
 def test_unexpected_errors_show_their_first_line_only():
     assert inference.error_text(ValueError("bad value\nmore detail")) == (
         "Unexpected error (ValueError: bad value); details are in the console."
