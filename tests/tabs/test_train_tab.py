@@ -299,6 +299,10 @@ def test_progress_markdown_and_plot_from_a_typed_progress():
     finished = train_tab.progress_markdown("voice", TrainingProgress(status="finished", message="done"), False)
     assert finished == "**Finished**\n\ndone"
     assert train_tab.progress_markdown("voice", None, running=True) == "`voice` is starting…"
+    earlier = TrainingProgress(status="finished", epoch=2, epochs=2, step=8, message="training complete")
+    assert train_tab.progress_markdown("voice", earlier, running=True) == "`voice` is starting…", (
+        "a run started again showed the last run's **Finished** until its first epoch ended"
+    )
     frame = train_tab.loss_frame(progress)
     assert frame.values.tolist() == [[30, "loss/g/total", 30.5]]
     assert train_tab.heldout_frame(progress, "mrstft").values.tolist() == [[30, "multi-resolution STFT distance", 1.25]]
