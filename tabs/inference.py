@@ -19,7 +19,7 @@ import gradio as gr
 
 from rvc.errors import RVCError
 from rvc.infer.effects import EFFECTS
-from rvc.infer.library import index_choices, index_paths, match_index, voice_choices
+from rvc.infer.library import index_choices, index_paths, match_index, resolve_voice, voice_choices
 from rvc.infer.options import ConversionOptions
 from rvc.option_spec import option_field, option_fields
 from tabs import settings as settings_tab
@@ -184,6 +184,7 @@ def convert_single(
     if not source:
         return None, None, "Error: choose an input: upload or record audio, or type the path of an audio file."
     try:
+        voice = resolve_voice(voice)
         options = _options_from(values)
         fmt = options["output_format"] or "wav"
         with STOPS.job(session_of(request)) as stop:
@@ -223,6 +224,7 @@ def convert_batch(
     if not input_dir:
         return "Error: fill in the input folder."
     try:
+        voice = resolve_voice(voice)
         options = _options_from(values)
         output_dir = output_dir or str(resolve_output_dir() / Path(input_dir).name)
         with STOPS.job(session_of(request)) as stop:
@@ -258,7 +260,7 @@ def describe_voice(voice: str) -> str:
     from rvc.models import read_voice_file
 
     try:
-        summary = read_voice_file(voice).summary()
+        summary = read_voice_file(resolve_voice(voice)).summary()
     except RVCError as error:
         return f"Error: {error}"
     pitch = "with pitch" if summary["f0"] else "no pitch (pitch options are ignored)"
@@ -269,8 +271,12 @@ def describe_voice(voice: str) -> str:
 
 
 def on_voice_change(voice: str):
-    """Pair the index with the chosen voice and describe the voice."""
-    return gr.update(value=match_index(voice, index_paths()) or None), describe_voice(voice)
+    """Pair the index with the chosen voice (a path, or a name typed in the box) and describe the voice."""
+    try:
+        path = resolve_voice(voice) if voice else voice
+    except RVCError:
+        path = voice  # an unknown name pairs with no index; the description says it was not found
+    return gr.update(value=match_index(path, index_paths()) or None), describe_voice(voice)
 
 
 def refresh_lists(voice: str, index: str):
