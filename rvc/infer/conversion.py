@@ -190,7 +190,8 @@ def convert_folder(
     input_dir, output_dir = Path(input_dir).expanduser(), Path(output_dir).expanduser()
     if input_dir.is_file():
         raise RVCError(
-            f"{input_dir} is a file, not a folder: convert it in the Single tab (or with `python -m rvc infer`), or give its folder."
+            f"{input_dir} is a file, not a folder: convert it in the Single tab (or with `python -m rvc infer`), "
+            "or give its folder."
         )
     if not input_dir.is_dir():
         raise RVCError(f"Input folder not found: {input_dir}. Pick a folder of audio files.")
