@@ -57,3 +57,22 @@ def test_realtime_stream_sliders_fit_their_boxes(page, shared_app, tmp_path):
             .map(box => box.querySelector('input[type=range]').getAttribute('aria-label'))"""
     )
     assert overflowing == []
+
+
+def test_prerequisite_download_outcome_spans_the_banner_below_its_buttons(page, tmp_path):
+    """The outcome line sat in the buttons' row as a third, narrow column: a failed download's explanation (link and
+    path included) wrapped into a tall strip beside the buttons."""
+    from tests.app_server import free_port, running_app
+
+    dead_mirror = f"http://127.0.0.1:{free_port()}/res"  # nothing listens: every download fails at once
+    with running_app(tmp_path / "app", RVC_DOWNLOAD_BASE_URL=dead_mirror) as url:
+        page.goto(url)
+        button = page.get_by_role("button", name="Download missing prerequisites")
+        button.click()
+        outcome = page.get_by_text("cannot download").first
+        outcome.wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "banner.png"))  # for a look when it fails
+        tabs = page.get_by_role("tablist").first.bounding_box()
+        below, text = button.bounding_box(), outcome.bounding_box()
+        assert text["y"] >= below["y"] + below["height"]
+        assert text["width"] > 0.8 * tabs["width"]
