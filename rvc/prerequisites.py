@@ -47,6 +47,9 @@ EMBEDDERS: dict[str, str] = {
     "korean-hubert-base": "korean_hubert_base",
 }
 EMBEDDER_FILES = ("config.json", "pytorch_model.bin")
+EMBEDDER_STAND_INS = {"pytorch_model.bin": ("model.safetensors",)}
+"""Files that serve in place of a downloaded one: the embedder loader takes either Hugging Face weights file
+(`rvc.features.hubert_files.HF_WEIGHTS`)."""
 DEFAULT_EMBEDDER = "contentvec"
 
 # Vocoder display name (as stored in voice files) -> local folder under `paths.pretrained_dir()`.
@@ -80,6 +83,8 @@ class Prerequisite:
     sha256: str | None = None
     base_url_env: str = BASE_URL_ENV
     default_base_url: str = DEFAULT_BASE_URL
+    stand_ins: tuple[str, ...] = ()
+    """Names of files beside `path` that serve in its place, so the item counts as present with any of them."""
 
     @property
     def url(self) -> str:
@@ -104,8 +109,10 @@ class Prerequisite:
 
     @property
     def present(self) -> bool:
-        """True when the file exists locally (and has the expected size, where known)."""
+        """True when the file exists locally (and has the expected size, where known), or one of its stand-ins."""
         path = self.path
+        if any(path.with_name(name).is_file() for name in self.stand_ins):
+            return True
         if not path.is_file():
             return False
         return self.size is None or path.stat().st_size == self.size
@@ -165,6 +172,7 @@ def embedder_items(name: str) -> list[Prerequisite]:
             local_parts=(name, filename),
             description=f"{name} content embedder ({'architecture' if filename.endswith('json') else 'weights'})",
             download_args=f"--embedder {name}",
+            stand_ins=EMBEDDER_STAND_INS.get(filename, ()),
         )
         for filename in EMBEDDER_FILES
     ]

@@ -57,7 +57,9 @@ def build() -> None:
         summary = gr.Markdown(lambda: summary_markdown(check_all()), padding=True)
         with gr.Accordion("Prerequisite details", open=False):
             details = gr.Markdown(lambda: details_markdown(check_all()))
+        outcome = gr.Markdown(render=False)
         with gr.Row():
             recheck = gr.Button("Re-check prerequisites", size="sm")
-            add_download_button(refresh, [summary, details])
+            add_download_button(refresh, [summary, details], outcome)
+        outcome.render()  # below the buttons, as wide as the banner
     recheck.click(refresh, outputs=[summary, details], api_visibility="private")

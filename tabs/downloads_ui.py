@@ -93,10 +93,12 @@ def download_pretrained(
     return _fetch(items, progress)
 
 
-def add_download_button(refresh: Callable[[], Sequence[str]], refresh_outputs: Sequence[gr.Component]) -> None:
-    """Add a "Download missing prerequisites" button and its status line; re-run `refresh` afterwards."""
+def add_download_button(
+    refresh: Callable[[], Sequence[str]], refresh_outputs: Sequence[gr.Component], outcome: gr.Markdown
+) -> None:
+    """Add a "Download missing prerequisites" button that writes its result to `outcome` (placed by the caller, e.g.
+    below the button's row); re-run `refresh` afterwards."""
     button = gr.Button("Download missing prerequisites", size="sm", variant="primary")
-    outcome = gr.Markdown()
     button.click(download_missing_prerequisites, outputs=outcome, api_visibility="private").then(
         refresh, outputs=list(refresh_outputs), api_visibility="private"
     )

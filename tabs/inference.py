@@ -19,7 +19,7 @@ import gradio as gr
 
 from rvc.errors import RVCError
 from rvc.infer.effects import EFFECTS
-from rvc.infer.library import index_choices, index_paths, match_index, voice_choices
+from rvc.infer.library import index_choices, index_paths, match_index, resolve_voice, voice_choices
 from rvc.infer.options import ConversionOptions
 from rvc.option_spec import option_field, option_fields
 from tabs import settings as settings_tab
@@ -184,6 +184,7 @@ def convert_single(
     if not source:
         return None, None, "Error: choose an input: upload or record audio, or type the path of an audio file."
     try:
+        voice = resolve_voice(voice)
         options = _options_from(values)
         fmt = options["output_format"] or "wav"
         with STOPS.job(session_of(request)) as stop:
@@ -210,19 +211,26 @@ def convert_single(
 def convert_batch(
     voice: str, input_dir: str, output_dir: str, *values: Any, request: gr.Request | None = None, progress=None
 ) -> str:
-    """Convert a folder -> a status text listing converted and failed files (`values` as in `convert_single`)."""
+    """Convert a folder -> a status text listing converted and failed files (`values` as in `convert_single`).
+
+    An empty `output_dir` means a folder named after the input one inside the output folder (Settings tab).
+    """
     from rvc.infer import convert_folder
+    from rvc.settings import resolve_output_dir
 
     if not voice:
         return "Error: choose a voice first (voices are listed from the logs folder; press Refresh)."
-    if not (input_dir or "").strip() or not (output_dir or "").strip():
-        return "Error: fill in both the input folder and the output folder."
+    input_dir, output_dir = (input_dir or "").strip(), (output_dir or "").strip()
+    if not input_dir:
+        return "Error: fill in the input folder."
     try:
+        voice = resolve_voice(voice)
         options = _options_from(values)
+        output_dir = output_dir or str(resolve_output_dir() / Path(input_dir).name)
         with STOPS.job(session_of(request)) as stop:
             result = convert_folder(
-                input_dir.strip(),
-                output_dir.strip(),
+                input_dir,
+                output_dir,
                 voice,
                 progress=_reporter(progress),
                 should_stop=stop.is_set,
@@ -252,7 +260,7 @@ def describe_voice(voice: str) -> str:
     from rvc.models import read_voice_file
 
     try:
-        summary = read_voice_file(voice).summary()
+        summary = read_voice_file(resolve_voice(voice)).summary()
     except RVCError as error:
         return f"Error: {error}"
     pitch = "with pitch" if summary["f0"] else "no pitch (pitch options are ignored)"
@@ -263,8 +271,12 @@ def describe_voice(voice: str) -> str:
 
 
 def on_voice_change(voice: str):
-    """Pair the index with the chosen voice and describe the voice."""
-    return gr.update(value=match_index(voice, index_paths()) or None), describe_voice(voice)
+    """Pair the index with the chosen voice (a path, or a name typed in the box) and describe the voice."""
+    try:
+        path = resolve_voice(voice) if voice else voice
+    except RVCError:
+        path = voice  # an unknown name pairs with no index; the description says it was not found
+    return gr.update(value=match_index(path, index_paths()) or None), describe_voice(voice)
 
 
 def refresh_lists(voice: str, index: str):
@@ -272,6 +284,12 @@ def refresh_lists(voice: str, index: str):
     return gr.update(choices=voice_choices(), value=voice or None), gr.update(
         choices=index_choices(), value=index or None
     )
+
+
+def list_choices() -> tuple[dict, dict]:
+    """The voices and indexes now in the logs folder, for the pickers at each page load (the page itself is built
+    once, when the app starts)."""
+    return gr.update(choices=voice_choices()), gr.update(choices=index_choices())
 
 
 def unload() -> tuple:
@@ -367,7 +385,10 @@ def build() -> dict[str, gr.components.Component]:
     with gr.Tab("Batch"):
         with gr.Row():
             input_dir = gr.Textbox(label="Input folder", placeholder="/path/to/folder of audio files")
-            output_dir = gr.Textbox(label="Output folder", placeholder="/path/to/results")
+            output_dir = gr.Textbox(
+                label="Output folder",
+                placeholder="empty: a folder named after the input one, in the output folder (Settings tab)",
+            )
         with gr.Row():
             batch_button = gr.Button("Convert folder", variant="primary")
             stop_batch = gr.Button("Stop", variant="stop")
@@ -384,6 +405,7 @@ def build() -> dict[str, gr.components.Component]:
         return request_stop(request)
 
     private = {"api_visibility": "private"}
+    gr.on(None, list_choices, None, [voice, index], **private)
     voice.change(on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
     refresh.click(refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
     unload_button.click(unload, outputs=[voice, index, status], **private)

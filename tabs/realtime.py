@@ -33,6 +33,8 @@ RATES = (16000, 22050, 32000, 44100, 48000)
 SYSTEM_DEFAULT = -1
 """Device picker value for "the system's default device" (and "no monitor")."""
 READOUT_SECONDS = 0.5
+SETTINGS_PER_ROW = 4
+"""Stream-setting sliders side by side in one row."""
 ABOUT = (
     "Speak and hear the converted voice live. **Browser microphone**: the page's microphone is converted on the "
     "server and played back here; this works when the app runs on another computer, but browsers give the "
@@ -279,8 +281,14 @@ def _shown_file(path: str | None) -> Any:
 
 
 def _settings_controls() -> list[gr.components.Component]:
-    """One control per stream setting."""
-    return [option_control(StreamSettings, name) for name in settings_names()]
+    """One control per stream setting, `SETTINGS_PER_ROW` to a row (all seven in one row cut off their range
+    labels)."""
+    names = settings_names()
+    controls = []
+    for start in range(0, len(names), SETTINGS_PER_ROW):
+        with gr.Row():
+            controls += [option_control(StreamSettings, name) for name in names[start : start + SETTINGS_PER_ROW]]
+    return controls
 
 
 def build() -> dict[str, gr.components.Component]:
@@ -322,7 +330,7 @@ def build() -> dict[str, gr.components.Component]:
     with gr.Row():
         record = gr.Checkbox(False, label="Record the converted stream (a wav file in the output folder)")
         apply_button = gr.Button("Apply voice and option changes to the running stream", size="sm")
-    with gr.Accordion("Stream: block size, crossfade, silence gate, gains", open=True), gr.Row():
+    with gr.Accordion("Stream: block size, crossfade, silence gate, gains", open=True):
         settings = _settings_controls()
     with gr.Column(elem_id="realtime-options"):
         controls = {"index_path": index, **inference.build_option_controls(hidden=NOT_STREAMED)}
@@ -348,6 +356,7 @@ def build() -> dict[str, gr.components.Component]:
 
     private = {"api_visibility": "private"}
     voice.change(inference.on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
+    gr.on(None, inference.list_choices, None, [voice, index], **private)
     refresh.click(inference.refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
     browser_start.click(stream_config, inputs=[voice, *values], outputs=[config, token, status], **private).then(
         None, inputs=config, js=START_JS, **private

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
+from gradio.context import Context
 
 from rvc import paths
 from rvc.configs import CONVERSION_PRECISIONS
 from rvc.errors import RVCError
-from rvc.settings import PRECISIONS, THEMES, Settings, ensure_output_dir, load_settings, save_settings, validate
+from rvc.settings import (
+    PRECISIONS,
+    THEMES,
+    Settings,
+    ensure_output_dir,
+    load_settings,
+    resolve_output_dir,
+    save_settings,
+    validate,
+)
 
 
 def current() -> Settings:
@@ -42,6 +54,13 @@ def save(theme: str, output_dir: str, precision: str, conversion_precision: str,
         return f"❌ Not saved: {error}"
     note = " Restart the app to apply the new theme." if theme != launched_theme else ""
     return f"✅ Saved to `{path}`. Converted audio goes to `{folder}`.{note}"
+
+
+def serve_from(page: gr.Blocks, folder: Path) -> None:
+    """Let the running `page` hand out files from `folder`: Gradio returns result files only from the folders
+    allowed at launch (`allowed_paths`), so an output folder chosen later must join them."""
+    if str(folder) not in page.allowed_paths:
+        page.allowed_paths.append(str(folder))
 
 
 def build(launched_theme: str) -> None:
@@ -79,8 +98,16 @@ def build(launched_theme: str) -> None:
     save_button = gr.Button("Save settings", variant="primary")
     status = gr.Markdown(status_text)
     launched = gr.State(launched_theme)
+    page = Context.root_block
+
+    def save_and_serve(*values: str) -> str:
+        message = save(*values)
+        if page is not None:
+            serve_from(page, resolve_output_dir(current()))
+        return message
+
     save_button.click(
-        save,
+        save_and_serve,
         inputs=[theme, output_dir, precision, conversion_precision, launched],
         outputs=status,
         api_visibility="private",

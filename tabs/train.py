@@ -32,6 +32,9 @@ SHARED_FIELDS = ("sample_rate", "vocoder", "version", "use_f0")
 """Training options shown above the steps, because preprocess and extract use them too."""
 _OPEN_GROUPS = ("schedule", "model")
 _PER_ROW = 4
+UNPLOTTED_PREFIXES = (TAG_PREFIX, "grad/")
+"""History tags left out of the Losses plot: held-out scores (their own plot) and gradient norms, which reach
+thousands and would flatten every loss curve (the progress table still lists them)."""
 DEFAULT_SCORE = TrainOptions.__dataclass_fields__["best_score"].default
 """The held-out score plotted until the user picks another: the one that picks the best voice by default."""
 
@@ -102,6 +105,7 @@ def start_training(name: str, *values) -> tuple[str, gr.Timer]:
     try:
         options = options_from_ui(name, dict(zip(TRAINING_FIELDS, values, strict=True)))
         notice = options.pretrained_notice()
+        launcher.check_can_train(options)
         job = launcher.start_training(options)
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)
@@ -118,7 +122,9 @@ def resume_training(name: str) -> tuple[str, gr.Timer]:
         saved = RunLayout.named(name).train_options
         if not saved.is_file():
             raise RVCError(f"run {name!r} was never started here ({saved} is missing); press Start training")
-        job = launcher.start_training(TrainOptions.load(saved, name=name))
+        options = TrainOptions.load(saved, name=name)
+        launcher.check_can_train(options)
+        job = launcher.start_training(options)
     except (RVCError, OSError) as error:
         return f"❌ {error}", gr.Timer(active=False)
     return f"✅ Training of `{name}` resumed (pid {job.pid}) from its latest checkpoint.", gr.Timer(active=True)
@@ -158,8 +164,12 @@ def _duration(seconds: float) -> str:
 
 
 def progress_markdown(name: str, progress: TrainingProgress | None, running: bool) -> str:
-    """Status, epoch, step, ETA and a table of the latest and averaged losses."""
-    if progress is None:
+    """Status, epoch, step, ETA and a table of the latest and averaged losses.
+
+    A run started again keeps its last run's finished (or failed) record until its first epoch ends: while the
+    process runs, that record says nothing about it.
+    """
+    if progress is None or (running and not progress.active):
         return f"`{name}` is starting…" if running else f"No training progress for `{name}` yet."
     status = progress.status
     if not running and progress.active:
@@ -194,7 +204,8 @@ def progress_markdown(name: str, progress: TrainingProgress | None, running: boo
 
 
 def loss_frame(progress: TrainingProgress | None):
-    """The progress history's losses (held-out scores left out) as a long table (step, loss, value)."""
+    """The progress history's losses (held-out scores and gradient norms left out) as a long table (step, loss,
+    value)."""
     import pandas as pd
 
     history = progress.history if progress is not None else ()
@@ -202,7 +213,7 @@ def loss_frame(progress: TrainingProgress | None):
         (record.step, tag, value)
         for record in history
         for tag, value in record.values.items()
-        if not tag.startswith(TAG_PREFIX)
+        if not tag.startswith(UNPLOTTED_PREFIXES)
     ]
     return pd.DataFrame(rows, columns=["step", "loss", "value"]).astype({"step": "int64", "value": "float64"})
 
@@ -454,6 +465,7 @@ def build() -> None:
     progress_outputs = [status, plot, heldout_plot, log, timer]
     progress_inputs = [name, heldout_score]
     private = {"api_visibility": "private"}
+    gr.on(None, lambda: gr.update(choices=list_runs()), None, name, **private)  # page load
     refresh_runs.click(lambda: gr.update(choices=list_runs()), outputs=name, **private)
     name.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
     heldout_score.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)

@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from rvc.errors import RVCError
-from rvc.infer.library import index_choices, voice_choices
+from rvc.infer.library import index_choices, resolve_voice, voice_choices
 from rvc.infer.options import ConversionOptions
 from rvc.prerequisites import DEFAULT_PIPER_VOICE
 from rvc.tts.base import PITCH_RANGE, RATE_RANGE
@@ -69,6 +69,7 @@ def speak_and_convert(
     if not tts_voice:
         return *nothing, "Error: choose a TTS voice for the engine first."
     try:
+        voice = resolve_voice(voice)
         options = inference.collect_options(dict(zip(inference.control_keys(), values, strict=True)))
         output = inference.output_path_for(f"tts_{engine}", voice, options["output_format"] or "wav")
         report = (lambda fraction, note: progress(fraction, desc=note)) if progress is not None else None
@@ -158,6 +159,7 @@ def build() -> dict[str, gr.components.Component]:
 
     private = {"api_visibility": "private"}
     voice.change(inference.on_voice_change, inputs=voice, outputs=[index, voice_info], **private)
+    gr.on(None, inference.list_choices, None, [voice, index], **private)
     refresh.click(inference.refresh_lists, inputs=[voice, index], outputs=[voice, index], **private)
     unload_button.click(inference.unload, outputs=[voice, index, status], **private)
     engine.change(tts_voice_update, inputs=engine, outputs=[tts_voice, status], **private)

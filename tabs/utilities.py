@@ -143,6 +143,7 @@ def _voice_section() -> None:
         in_place = gr.Checkbox(label="Rewrite the original file instead", value=False, scale=1)
     save = gr.Button("Save voice")
     saved = gr.Markdown()
+    gr.on(None, lambda: gr.Dropdown(choices=voice_choices()), None, voice, api_visibility="private")  # page load
     refresh.click(lambda: gr.Dropdown(choices=voice_choices()), outputs=voice)
     show.click(show_voice, inputs=voice, outputs=[info, name, author, description, save_as])
     save.click(save_voice_edit, inputs=[voice, name, author, description, save_as, in_place], outputs=saved)

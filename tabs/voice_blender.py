@@ -77,7 +77,7 @@ def build() -> None:
             pickers.append(
                 gr.Dropdown(
                     choices,
-                    value=choices[slot] if slot < 2 and slot < len(choices) else None,
+                    value=choices[slot][1] if slot < 2 and slot < len(choices) else None,
                     label=f"Voice {slot + 1}" + ("" if slot < 2 else " (optional)"),
                     allow_custom_value=True,
                     scale=4,
@@ -90,6 +90,7 @@ def build() -> None:
     name = gr.Textbox(label="Name of the blended voice", placeholder="my-blend")
     button = gr.Button("Blend", variant="primary")
     outcome = gr.Markdown(elem_id="blend-outcome")
+    gr.on(None, lambda: [gr.update(choices=voice_choices())] * SLOTS, None, pickers, api_visibility="private")
     refresh.click(refresh_choices, pickers, pickers, api_visibility="private")
     uploads.upload(add_uploads, [uploads, *pickers], pickers, api_visibility="private")
     button.click(blend, [name, *pickers, *sliders], outcome, api_visibility="private").then(

@@ -37,6 +37,18 @@ def test_check_all_reports_missing_then_present(isolated_paths):
     assert "--pretrained --sample-rate 40000 --vocoder hifi-gan" in by_name["hifi-gan/f0G40k.pth"].fix
 
 
+def test_embedder_weights_saved_as_safetensors_count_as_present():
+    """The loader takes `model.safetensors` as well as `pytorch_model.bin` (Hugging Face's two layouts); the check
+    reported such an embedder missing, and "Download missing prerequisites" fetched a second copy."""
+    contentvec = paths.embedder_dir("contentvec")
+    contentvec.mkdir(parents=True)
+    (contentvec / "config.json").write_text("{}")
+    (contentvec / "model.safetensors").write_bytes(b"weights")
+    by_name = {status.name: status for status in prerequisites.check_all()}
+    assert by_name["contentvec/pytorch_model.bin"].present and by_name["contentvec/pytorch_model.bin"].fix == ""
+    assert not by_name["rmvpe.pt"].present
+
+
 def test_optional_items_only_on_request():
     essential = {status.name for status in prerequisites.check_all()}
     everything = {status.name for status in prerequisites.check_all(include_optional=True)}

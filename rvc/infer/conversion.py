@@ -188,6 +188,11 @@ def convert_folder(
 
     opts = make_options(**options)
     input_dir, output_dir = Path(input_dir).expanduser(), Path(output_dir).expanduser()
+    if input_dir.is_file():
+        raise RVCError(
+            f"{input_dir} is a file, not a folder: convert it in the Single tab (or with `python -m rvc infer`), "
+            "or give its folder."
+        )
     if not input_dir.is_dir():
         raise RVCError(f"Input folder not found: {input_dir}. Pick a folder of audio files.")
     if output_dir.exists() and output_dir.resolve() == input_dir.resolve():

@@ -44,6 +44,25 @@ def training_command(options_file: Path) -> list[str]:
     return [sys.executable, "-m", "rvc.train.trainer", "--options", str(options_file)]
 
 
+def check_can_train(options: TrainOptions) -> None:
+    """Raise RVCError, before any process starts, when run `options.name` cannot train now: preprocess and extract
+    have not made its config and filelist, or it has already trained all `options.epochs` epochs (the trainer
+    would only log that and stop)."""
+    layout = RunLayout.named(options.name)
+    missing = [path.name for path in (layout.config, layout.filelist) if not path.is_file()]
+    if missing:
+        raise RVCError(
+            f"run {options.name!r} is not ready to train: {' and '.join(missing)} "
+            f"{'is' if len(missing) == 1 else 'are'} missing; preprocess and extract it first"
+        )
+    progress = read_progress(options.name)
+    if progress is not None and progress.status == progress_file.FINISHED and progress.epoch >= options.epochs:
+        raise RVCError(
+            f"run {options.name!r} has already trained its {progress.epoch} epochs; raise Total epochs and press "
+            "Start training to train on from its last checkpoint"
+        )
+
+
 def start_training(options: TrainOptions) -> TrainingJob:
     """Write the run's `train_options.json` and start the trainer on it (it resumes from the latest checkpoint)."""
     layout = RunLayout.named(options.name)

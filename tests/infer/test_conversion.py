@@ -187,6 +187,16 @@ def test_missing_voice_and_input(installed, tmp_path):
     )
 
 
+def test_batch_of_a_file_says_it_wants_its_folder(tmp_path):
+    from rvc.infer import convert_folder
+
+    song = tmp_path / "song.wav"
+    write_wav(song, np.zeros(1600, np.float32), 16000)
+    with pytest.raises(RVCError, match="is a file, not a folder") as caught:
+        convert_folder(song, tmp_path / "out", tmp_path / "voice.pth")
+    assert "Single tab" in str(caught.value) and "not found" not in str(caught.value)
+
+
 def test_voice_without_pitch_converts_and_ignores_pitch_options(installed, tmp_path):
     from rvc.testing.model_fixtures import save_random_voice
 

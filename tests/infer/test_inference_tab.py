@@ -97,8 +97,10 @@ def test_conversion_precision_follows_the_settings_tab_into_single_and_batch_opt
     monkeypatch.setattr(rvc.infer.conversion, "convert", record)
     monkeypatch.setattr(rvc.infer.conversion, "convert_folder", record)
     values = control_values(controls, {"precision": load_value()})
-    inference.convert_single("v.pth", None, "in.wav", *values)
-    inference.convert_batch("v.pth", str(tmp_path), str(tmp_path / "out"), *values)
+    voice = tmp_path / "v.pth"
+    voice.write_bytes(b"")
+    inference.convert_single(str(voice), None, "in.wav", *values)
+    inference.convert_batch(str(voice), str(tmp_path), str(tmp_path / "out"), *values)
     assert [options.precision for options in seen] == ["bf16", "bf16"]
 
 
@@ -141,6 +143,23 @@ def test_convert_single_writes_output_and_reports(installed, controls, tmp_path)
     assert inference.STOPS.running() == []
 
 
+def test_a_voice_typed_by_name_is_found_in_the_logs_folder(installed, controls):
+    """The Voice box takes typed text; typing a listed voice's name ("ann") answered "Voice file not found: ann.
+    Pick a .pth voice (they are listed from logs/)", though the CLI takes the same name."""
+    voice = paths.logs_dir() / "ann" / "ann.pth"
+    voice.parent.mkdir(parents=True)
+    shutil.copy(installed["voice"], voice)
+    assert ": 32000 Hz" in inference.describe_voice("ann")
+    _player, _download, status = inference.convert_single(
+        "ann", None, str(installed["speech"]), *control_values(controls)
+    )
+    assert status.startswith("Done:") and "_ann.wav" in status
+    _player, _download, status = inference.convert_single(
+        "nobody", None, str(installed["speech"]), *control_values(controls)
+    )
+    assert status.startswith("Error: Voice 'nobody' not found") and "ann" in status
+
+
 def test_convert_single_errors_are_one_readable_line(installed, controls, tmp_path):
     bad = tmp_path / "bad.wav"
     bad.write_bytes(b"nope")
@@ -169,8 +188,9 @@ def test_stop_during_a_conversion_reports_stopped_and_writes_nothing(installed, 
 
 
 def test_stop_in_one_session_leaves_the_other_running(controls, monkeypatch, tmp_path):
-    source = tmp_path / "in.wav"
+    source, voice = tmp_path / "in.wav", tmp_path / "voice.pth"
     source.write_bytes(b"")
+    voice.write_bytes(b"")
     release = threading.Event()
 
     def slow_convert(input_path, output_path, voice_path, *, progress=None, should_stop=None, **options):
@@ -186,7 +206,7 @@ def test_stop_in_one_session_leaves_the_other_running(controls, monkeypatch, tmp
 
     def run(name: str) -> None:
         statuses[name] = inference.convert_single(
-            "voice.pth", None, str(source), *control_values(controls), request=session(name)
+            str(voice), None, str(source), *control_values(controls), request=session(name)
         )[2]
 
     threads = {name: threading.Thread(target=run, args=(name,)) for name in ("a", "b")}
@@ -216,6 +236,26 @@ def test_batch_reports_each_failure(installed, controls, tmp_path):
     )
     assert text.splitlines()[0] == "1 converted, 1 failed"
     assert "failed: bad.wav" in text
+
+
+def test_batch_without_an_output_folder_writes_into_the_output_folder(monkeypatch, tmp_path):
+    """An empty output folder was an error ("fill in both"); Applio offers a default, and this app has one: a folder
+    named after the input, inside the output folder of the Settings tab."""
+    seen = []
+
+    def record(input_dir, output_dir, voice, **options):
+        seen.append(output_dir)
+        raise RVCError("recorded")
+
+    monkeypatch.setattr(rvc.infer.conversion, "convert_folder", record)
+    values = control_values(build_tab()[1])
+    source = tmp_path / "takes"
+    source.mkdir()
+    voice = tmp_path / "v.pth"
+    voice.write_bytes(b"")
+    assert inference.convert_batch(str(voice), str(source), "  ", *values) == "Error: recorded"
+    assert seen == [str(paths.outputs_dir() / "takes")]
+    assert inference.convert_batch("v.pth", "", "", *values) == "Error: fill in the input folder."
 
 
 def test_unexpected_errors_show_their_first_line_only():

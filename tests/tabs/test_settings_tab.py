@@ -49,3 +49,20 @@ def test_broken_file_shows_defaults_and_a_warning():
     paths.settings_path().write_text("not json")
     assert settings_tab.current().theme == "Soft"
     assert settings_tab.status_text().startswith("⚠️ settings file")
+
+
+def test_a_new_output_folder_is_served_by_the_running_page(tmp_path):
+    """Gradio serves result files only from the folders allowed at launch; a folder saved here must join them, or
+    every conversion into it ends in a bare "Error" on the page until the app restarts."""
+    import gradio as gr
+
+    with gr.Blocks() as demo:
+        settings_tab.build("Soft")
+    demo.allowed_paths = [str(tmp_path / "launched")]  # what `launch(allowed_paths=...)` leaves
+    button = next(block for block in demo.blocks.values() if getattr(block, "value", None) == "Save settings")
+    save_click = next(dep for dep in demo.fns.values() if (button._id, "click") in dep.targets)
+    message = save_click.fn("Soft", str(tmp_path / "chosen"), "fp32", "auto", "Soft")
+    assert message.startswith("✅ Saved to")
+    assert demo.allowed_paths == [str(tmp_path / "launched"), str(tmp_path / "chosen")]
+    save_click.fn("Soft", str(tmp_path / "chosen"), "fp32", "auto", "Soft")
+    assert demo.allowed_paths == [str(tmp_path / "launched"), str(tmp_path / "chosen")]

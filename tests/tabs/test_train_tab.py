@@ -14,6 +14,7 @@ from rvc import paths
 from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
+from rvc.train.progress import FINISHED, TrainingProgress, write_progress
 from tabs import train as train_tab
 
 SLOW_TRAINER = "import time; print('trainer up', flush=True); time.sleep(120)"
@@ -40,9 +41,20 @@ def presets(tmp_path, monkeypatch):
     return folder
 
 
+def _extracted(name: str) -> RunLayout:
+    """Run `name` as preprocess and extract leave it (its config and filelist), ready to train."""
+    layout = RunLayout.named(name)
+    layout.root.mkdir(parents=True, exist_ok=True)
+    layout.config.write_text("{}")
+    layout.filelist.write_text("")
+    return layout
+
+
 @pytest.fixture
 def stand_in(monkeypatch):
+    """Training starts a stand-in trainer; run "voice" is extracted, ready to train."""
     monkeypatch.setattr(launcher, "training_command", lambda options_file: [sys.executable, "-c", SLOW_TRAINER])
+    _extracted("voice")
 
 
 def test_tab_builds_inside_blocks():
@@ -153,6 +165,34 @@ def test_start_errors_and_warnings(stand_in):
     assert train_tab.resume_training("never")[0].startswith("❌ run 'never' was never started here")
 
 
+def test_a_run_that_cannot_train_is_refused_before_any_process_starts(stand_in):
+    """Start and Resume said "✅ Training started/resumed" and only the log then told that the run had never been
+    extracted, or had already trained all its epochs."""
+    values = _values(TrainOptions(name="x", epochs=2, pretrained=False))
+    message, timer = train_tab.start_training("fresh", *values)
+    assert message == (
+        "❌ run 'fresh' is not ready to train: config.json and filelist.txt are missing; "
+        "preprocess and extract it first"
+    )
+    assert not timer.active and not launcher.is_training("fresh")
+    assert not RunLayout.named("fresh").train_options.exists()
+
+    layout = _extracted("done")
+    TrainOptions(name="done", epochs=2, pretrained=False).save(layout.train_options)
+    write_progress(layout.progress, TrainingProgress(status=FINISHED, epoch=2, epochs=2, message="training complete"))
+    for message, timer in (train_tab.resume_training("done"), train_tab.start_training("done", *values)):
+        assert message == (
+            "❌ run 'done' has already trained its 2 epochs; raise Total epochs and press Start training to "
+            "train on from its last checkpoint"
+        )
+        assert not timer.active and not launcher.is_training("done")
+    message, _ = train_tab.start_training("done", *_values(TrainOptions(name="x", epochs=3, pretrained=False)))
+    try:
+        assert message.startswith("✅ Training of `done` started")
+    finally:
+        launcher.stop_training("done")
+
+
 def _line_pixels(rgb: np.ndarray) -> int:
     """Pixels of an `[H, W, 3]` plot image whose colour is clearly not grey (its lines; axes and text are grey)."""
     rgb = rgb.astype(int)
@@ -162,7 +202,6 @@ def _line_pixels(rgb: np.ndarray) -> int:
 def test_progress_view_while_running_and_after(stand_in):
     _, empty_losses, empty, _, _ = train_tab.refresh_progress(None)
     root = RunLayout.named("voice").root
-    root.mkdir(parents=True)
     history = [
         {"epoch": 1, "step": 10, "loss/g/total": 40.0, "loss/d/total": 3.0, "loss/g/mel": 20.0},
         {"epoch": 2, "step": 20, "loss/g/total": 35.0, "loss/d/total": 2.8, "loss/g/mel": 18.0, "validation/mel_l1": 0.9},
@@ -260,10 +299,26 @@ def test_progress_markdown_and_plot_from_a_typed_progress():
     finished = train_tab.progress_markdown("voice", TrainingProgress(status="finished", message="done"), False)
     assert finished == "**Finished**\n\ndone"
     assert train_tab.progress_markdown("voice", None, running=True) == "`voice` is starting…"
+    earlier = TrainingProgress(status="finished", epoch=2, epochs=2, step=8, message="training complete")
+    assert train_tab.progress_markdown("voice", earlier, running=True) == "`voice` is starting…", (
+        "a run started again showed the last run's **Finished** until its first epoch ended"
+    )
     frame = train_tab.loss_frame(progress)
     assert frame.values.tolist() == [[30, "loss/g/total", 30.5]]
     assert train_tab.heldout_frame(progress, "mrstft").values.tolist() == [[30, "multi-resolution STFT distance", 1.25]]
     assert train_tab.heldout_frame(progress).empty
+
+
+def test_loss_plot_leaves_out_gradient_norms():
+    """Gradient norms (thousands at the start of a run) shared the losses' axis and flattened every loss curve to
+    a line at zero; the progress table still lists them."""
+    from rvc.train.progress import EpochRecord, TrainingProgress
+
+    values = {"loss/g/total": 600.0, "loss/g/mel": 160.0, "grad/norm_g": 19335.0, "grad/norm_d": 8.2}
+    progress = TrainingProgress(status="training", epoch=1, epochs=2, step=4, losses=values,
+                                history=(EpochRecord(1, 4, values),))  # fmt: skip
+    assert set(train_tab.loss_frame(progress)["loss"]) == {"loss/g/total", "loss/g/mel"}
+    assert "| grad/norm_g | 19335.0000 | – |" in train_tab.progress_markdown("voice", progress, running=True)
 
 
 def test_held_out_scores_best_voice_and_overtraining_warning_are_shown():

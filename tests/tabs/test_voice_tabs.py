@@ -25,6 +25,18 @@ def test_blender_tab_has_pickers_weights_name_and_button():
     assert f"Voice {voice_blender.SLOTS} (optional)" in labels
 
 
+def test_blender_preselects_the_first_two_voices_by_path():
+    """The first two pickers start on two voices of the logs folder; their values must be paths (what `blend`
+    reads), not the (label, path) choice pairs, which made Blend fail with a bare "Error"."""
+    first = tiny_voice(paths.logs_dir() / "ann" / "ann.pth", seed=1)
+    second = tiny_voice(paths.logs_dir() / "ben" / "ben.pth", seed=2)
+    with gr.Blocks() as demo, gr.Tab("tab"):
+        voice_blender.build()
+    pickers = {block.label: block for block in demo.blocks.values() if isinstance(block, gr.Dropdown)}
+    assert (pickers["Voice 1"].value, pickers["Voice 2"].value) == (str(first), str(second))
+    assert pickers["Voice 3 (optional)"].value is None
+
+
 def test_blend_writes_the_voice_into_its_folder(tmp_path):
     a = tiny_voice(paths.logs_dir() / "a" / "a.pth", seed=1)
     b = tiny_voice(tmp_path / "b.pth", seed=2)
