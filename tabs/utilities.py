@@ -61,8 +61,11 @@ def show_voice(voice: str) -> tuple[str, str, str, str, str]:
     return text, details["name"], details["author"] or "", details["description"] or "", suggested
 
 
-def save_voice_edit(voice: str, name: str, author: str, description: str, save_as: str, in_place: bool) -> str:
-    """Write the edited voice (only the fields that differ from the file) and say where it went."""
+def save_voice_edit(
+    voice: str, name: str, author: str, description: str, save_as: str, in_place: bool, overwrite: bool = False
+) -> str:
+    """Write the edited voice (only the fields that differ from the file) and say where it went; an existing
+    'save as' file is replaced only with `overwrite`."""
     from rvc.tools.voice_metadata import describe_voice, edit_voice_metadata
 
     voice = (voice or "").strip().strip('"')
@@ -72,7 +75,9 @@ def save_voice_edit(voice: str, name: str, author: str, description: str, save_a
         current = describe_voice(voice)
         wanted = {"name": name, "author": author, "description": description}
         changes = {field: value for field, value in wanted.items() if (value or "") != (current[field] or "")}
-        path = edit_voice_metadata(voice, None if in_place else save_as, in_place=in_place, **changes)
+        path = edit_voice_metadata(
+            voice, None if in_place else save_as, in_place=in_place, overwrite=overwrite, **changes
+        )
     except Exception as error:  # noqa: BLE001 - shown as one line
         return _error_text(error)
     return f"Saved {path} ({', '.join(changes)} changed)."
@@ -140,13 +145,14 @@ def _voice_section() -> None:
     description = gr.Textbox(label="Description", lines=2)
     with gr.Row():
         save_as = gr.Textbox(label="Save as (new .pth file)", scale=4)
+        overwrite = gr.Checkbox(label="Allow overwriting an existing file of that name", value=False, scale=1)
         in_place = gr.Checkbox(label="Rewrite the original file instead", value=False, scale=1)
     save = gr.Button("Save voice")
     saved = gr.Markdown()
     gr.on(None, lambda: gr.Dropdown(choices=voice_choices()), None, voice, api_visibility="private")  # page load
     refresh.click(lambda: gr.Dropdown(choices=voice_choices()), outputs=voice)
     show.click(show_voice, inputs=voice, outputs=[info, name, author, description, save_as])
-    save.click(save_voice_edit, inputs=[voice, name, author, description, save_as, in_place], outputs=saved)
+    save.click(save_voice_edit, inputs=[voice, name, author, description, save_as, in_place, overwrite], outputs=saved)
 
 
 def _pitch_section() -> None:

@@ -30,6 +30,7 @@ def test_tab_builds_without_placeholder_text():
     assert not any("planned" in str(text) for text in texts)
     labels = {getattr(block, "label", None) for block in demo.blocks.values()}
     assert {"Voice file", "Pitch curve", "F0 file (CSV)", "Waveform", "Spectrogram", "Dataset check"} <= labels
+    assert "Allow overwriting an existing file of that name" in labels  # what the 'already exists' error names
 
 
 def test_voice_is_listed_shown_and_saved_as_a_new_file():
@@ -47,7 +48,10 @@ def test_voice_is_listed_shown_and_saved_as_a_new_file():
     assert torch.load(voice, map_location="cpu", weights_only=True)["author"] is None
 
     again = utilities.save_voice_edit(str(voice), "alice", "Dana", "warm", save_as, False)
-    assert again.startswith("Error:") and "already exists" in again
+    assert again.startswith("Error:") and "already exists" in again and "allow overwriting it" in again
+    replaced = utilities.save_voice_edit(str(voice), "alice", "Eve", "warm", save_as, False, True)
+    assert replaced == f"Saved {save_as} (author, description changed)."
+    assert torch.load(save_as, map_location="cpu", weights_only=True)["author"] == "Eve"
 
 
 def test_voice_errors_are_one_line(tmp_path):
