@@ -66,8 +66,9 @@ def speak_and_convert(
     nothing = (None, None, None, None)
     if not voice:
         return *nothing, "Error: choose a voice first (voices are listed from the logs folder; press Refresh)."
-    if not tts_voice:
-        return *nothing, "Error: choose a TTS voice for the engine first."
+    if not tts_voice:  # an engine that cannot list its voices (edge offline) says why, not just 'choose one'
+        _choices, problem = tts_voice_update(engine)
+        return *nothing, problem or "Error: choose a TTS voice for the engine first."
     try:
         voice = resolve_voice(voice)
         options = inference.collect_options(dict(zip(inference.control_keys(), values, strict=True)))

@@ -41,6 +41,8 @@ def test_engine_change_fills_the_voices_or_says_why_not(monkeypatch):
     monkeypatch.setattr(edge_tts, "list_voices", offline)
     update, status = tts.tts_voice_update("edge")
     assert update["choices"] == [] and status.startswith("Error: edge-tts could not") and "espeak" in status
+    *_outputs, spoken = tts.speak_and_convert("alice.pth", "edge", None, "Hello", None, 0, 0)
+    assert spoken == status  # Speak repeats why there is no TTS voice rather than asking to choose one
 
 
 def test_speak_and_convert_gives_both_files(installed, tmp_path):
