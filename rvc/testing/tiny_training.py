@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import json
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -17,6 +19,9 @@ from torch import nn
 from rvc.configs import load_config
 from rvc.models.discriminators import MultiPeriodDiscriminator
 from rvc.paths import run_dir
+
+if TYPE_CHECKING:
+    from rvc.train.layout import RunLayout
 
 
 def shrink_config(config: dict, frames: int = 20) -> dict:
@@ -86,7 +91,7 @@ def use_tiny_discriminator(monkeypatch=None) -> None:
         monkeypatch.setattr(discriminators, "build_discriminator", tiny_discriminator)
 
 
-def tiny_discriminator_worker(rank: int, worker, *args) -> None:
+def tiny_discriminator_worker(rank: int, worker: Callable[..., None], *args) -> None:
     """Run `worker(rank, *args)` in a spawned process with the tiny discriminator (see `spawn_with_tiny_discriminator`)."""
     use_tiny_discriminator()
     worker(rank, *args)
@@ -124,7 +129,7 @@ def tiny_trainer_main(argv: list[str], hold_at_step: int | None = None) -> int:
     return trainer.main(argv)
 
 
-def shrink_run_config(layout) -> None:
+def shrink_run_config(layout: RunLayout) -> None:
     """Shrink the `config.json` of a prepared run (`RunLayout`) in place (`shrink_config`)."""
     layout.config.write_text(json.dumps(shrink_config(json.loads(layout.config.read_text(encoding="utf-8")))))
 
