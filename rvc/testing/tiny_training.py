@@ -108,11 +108,12 @@ def spawn_with_tiny_discriminator(monkeypatch) -> None:
     monkeypatch.setattr(torch.multiprocessing, "spawn", spawn_tiny)
 
 
-def tiny_trainer_main(argv: list[str], hold_at_step: int | None = None) -> int:
+def tiny_trainer_main(argv: list[str], hold_at_step: int | None = None, hold_seconds: float = 600.0) -> int:
     """`python -m rvc.train.trainer` (`argv`) with the tiny discriminator.
 
     With `hold_at_step` the process stops before the step after `hold_at_step` (that step done and logged) and
-    sleeps until it is stopped, so a test stops a run at a known point instead of racing a fast step.
+    sleeps until it is stopped, so a test stops a run at a known point instead of racing a fast step. After
+    `hold_seconds` it trains on, so a test that fails before stopping it leaves no process behind for good.
     """
     from rvc.train import trainer
 
@@ -121,8 +122,8 @@ def tiny_trainer_main(argv: list[str], hold_at_step: int | None = None) -> int:
         train_step = trainer.Trainer.train_step
 
         def held_step(self, batch):
-            while self.step == hold_at_step:
-                time.sleep(60)
+            if self.step == hold_at_step:
+                time.sleep(hold_seconds)
             return train_step(self, batch)
 
         trainer.Trainer.train_step = held_step
