@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import copy
 import json
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -16,6 +19,9 @@ from torch import nn
 from rvc.configs import load_config
 from rvc.models.discriminators import MultiPeriodDiscriminator
 from rvc.paths import run_dir
+
+if TYPE_CHECKING:
+    from rvc.train.layout import RunLayout
 
 
 def shrink_config(config: dict, frames: int = 20) -> dict:
@@ -83,6 +89,50 @@ def use_tiny_discriminator(monkeypatch=None) -> None:
         discriminators.build_discriminator = tiny_discriminator
     else:
         monkeypatch.setattr(discriminators, "build_discriminator", tiny_discriminator)
+
+
+def tiny_discriminator_worker(rank: int, worker: Callable[..., None], *args) -> None:
+    """Run `worker(rank, *args)` in a spawned process with the tiny discriminator (see `spawn_with_tiny_discriminator`)."""
+    use_tiny_discriminator()
+    worker(rank, *args)
+
+
+def spawn_with_tiny_discriminator(monkeypatch) -> None:
+    """Make `torch.multiprocessing.spawn` start each process through `tiny_discriminator_worker`, so DDP processes
+    spawned by the trainer build the tiny discriminator too (a monkeypatch does not reach a spawned process)."""
+    spawn = torch.multiprocessing.spawn
+
+    def spawn_tiny(fn, args=(), nprocs=1, join=True, **kwargs):
+        return spawn(tiny_discriminator_worker, args=(fn, *args), nprocs=nprocs, join=join, **kwargs)
+
+    monkeypatch.setattr(torch.multiprocessing, "spawn", spawn_tiny)
+
+
+def tiny_trainer_main(argv: list[str], hold_at_step: int | None = None, hold_seconds: float = 600.0) -> int:
+    """`python -m rvc.train.trainer` (`argv`) with the tiny discriminator.
+
+    With `hold_at_step` the process stops before the step after `hold_at_step` (that step done and logged) and
+    sleeps until it is stopped, so a test stops a run at a known point instead of racing a fast step. After
+    `hold_seconds` it trains on, so a test that fails before stopping it leaves no process behind for good.
+    """
+    from rvc.train import trainer
+
+    use_tiny_discriminator()
+    if hold_at_step is not None:
+        train_step = trainer.Trainer.train_step
+
+        def held_step(self, batch):
+            if self.step == hold_at_step:
+                time.sleep(hold_seconds)
+            return train_step(self, batch)
+
+        trainer.Trainer.train_step = held_step
+    return trainer.main(argv)
+
+
+def shrink_run_config(layout: RunLayout) -> None:
+    """Shrink the `config.json` of a prepared run (`RunLayout`) in place (`shrink_config`)."""
+    layout.config.write_text(json.dumps(shrink_config(json.loads(layout.config.read_text(encoding="utf-8")))))
 
 
 def make_tiny_run(name: str, sample_rate: int = 32000, slices: int = 2, seconds: float = 1.0) -> None:

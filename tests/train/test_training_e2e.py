@@ -1,14 +1,20 @@
 """End to end on the CPU: preprocess -> extract -> train -> index -> convert, per vocoder and at 44.1 kHz;
-a killed training resumes on schedule; two-process DDP (gloo) trains an epoch.
+a killed training resumes on schedule; two-process DDP (gloo) trains an epoch; a diverging run stops.
 
-Real model sizes with a tiny dataset (one or two 3 s slices, batch 1), so each step is a real step.
+The vocoder runs use real model sizes with a tiny dataset (one or two 3 s slices, batch 1) and short training
+slices (`TRAINING_SLICE_FRAMES`), so each step is a real step of the real models. The resume, DDP and divergence
+runs test how a run is driven, not the models: they train the tiny synthesizer config and discriminator
+(`rvc.testing.tiny_training`, same classes and calls) on the same preprocessed and extracted data, because a real
+step there took most of their minute or more.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +27,7 @@ from rvc.models import load_voice
 from rvc.models.checkpoints import read_checkpoint
 from rvc.testing.model_fixtures import save_tiny_embedder
 from rvc.testing.synthetic_speech import synth_speech, write_wav
+from rvc.testing.tiny_training import shrink_run_config, spawn_with_tiny_discriminator, use_tiny_discriminator
 from rvc.train.extract import ExtractOptions, extract_run
 from rvc.train.index import build_index_file
 from rvc.train.layout import RunLayout
@@ -28,6 +35,10 @@ from rvc.train.options import TrainOptions
 from rvc.train.preprocess import PreprocessOptions, preprocess_dataset
 from rvc.train.progress import read_progress as read_progress_file
 from rvc.train.schedulers import LRSchedule
+
+# Frames per training slice in the vocoder runs (32-36 in the real configs): the vocoder and the discriminators, most
+# of a CPU step, run on the slice alone, while the encoders, the exported voice and the conversion do not depend on it.
+TRAINING_SLICE_FRAMES = 8
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +97,9 @@ def test_train_index_and_convert(env, tmp_path, capsys, vocoder, sample_rate):
 
     name = f"e2e{sample_rate // 1000}"
     layout = _prepare(env, name, sample_rate, clips=1)
+    config = json.loads(layout.config.read_text(encoding="utf-8"))
+    config["train"]["segment_size"] = TRAINING_SLICE_FRAMES * config["data"]["hop_length"]
+    layout.config.write_text(json.dumps(config), encoding="utf-8")
     options = TrainOptions(
         name=name,
         sample_rate=sample_rate,
@@ -144,11 +158,26 @@ def _wait(predicate, timeout: float, what: str) -> None:
         time.sleep(0.5)
 
 
-def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
+def _tiny_training_command(hold_at_step: int | None):
+    """A stand-in for `launcher.training_command`: the trainer with the tiny discriminator, held at a step."""
+
+    def command(options_file: Path) -> list[str]:
+        code = (
+            "import sys; from rvc.testing.tiny_training import tiny_trainer_main; "
+            f"sys.exit(tiny_trainer_main(sys.argv[1:], hold_at_step={hold_at_step}))"
+        )
+        return [sys.executable, "-c", code, "--options", str(options_file)]
+
+    return command
+
+
+def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env, monkeypatch):
+    from rvc.train import launcher
     from rvc.train.launcher import is_training, read_progress, start_training, stop_training, tail_log
 
     name = "resume"
     layout = _prepare(env, name, 40000, clips=2)
+    shrink_run_config(layout)
     options = TrainOptions(
         name=name,
         sample_rate=40000,
@@ -161,6 +190,8 @@ def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
         running_loss_window=1,
         holdout=0,
     )
+    # The first run waits after step 3, in epoch 2, until it is stopped: a tiny step would otherwise race the poll.
+    monkeypatch.setattr(launcher, "training_command", _tiny_training_command(hold_at_step=3))
     start_training(options)
     _wait(lambda: getattr(read_progress(name), "epoch", None) == 1, 600, "epoch 1")
     _wait(lambda: "step 3:" in tail_log(name, 50), 300, "a step of epoch 2")
@@ -169,6 +200,7 @@ def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
     stopped = read_checkpoint(layout.root / "G_2333333.pth")
     assert stopped["iteration"] == 1 and stopped["step"] == 2
 
+    monkeypatch.setattr(launcher, "training_command", _tiny_training_command(hold_at_step=None))
     start_training(options)
     _wait(lambda: not is_training(name), 900, "the resumed run to finish")
     log = tail_log(name, 400)
@@ -182,11 +214,13 @@ def test_killed_training_resumes_from_the_last_checkpoint_on_schedule(env):
     assert read_checkpoint(layout.root / "G_2333333.pth")["iteration"] == 3
 
 
-def test_two_process_ddp_on_cpu_trains_an_epoch(env):
+def test_two_process_ddp_on_cpu_trains_an_epoch(env, monkeypatch):
     from rvc.train.trainer import train
 
     name = "ddp"
     layout = _prepare(env, name, 32000, clips=2)
+    shrink_run_config(layout)
+    spawn_with_tiny_discriminator(monkeypatch)
     train(
         TrainOptions(
             name=name,
@@ -217,6 +251,8 @@ def test_diverging_training_fails_with_a_message_and_exports_no_voice(env, monke
     monkeypatch.setattr("rvc.train.losses.kl_loss", lambda *args, **kwargs: torch.tensor(float("nan")))
     name = "diverge"
     layout = _prepare(env, name, 40000, clips=2)
+    shrink_run_config(layout)
+    use_tiny_discriminator(monkeypatch)
     options = TrainOptions(
         name=name, sample_rate=40000, epochs=3, batch_size=1, save_every=3, pretrained=False, holdout=0
     )
