@@ -1,8 +1,8 @@
 """How close the CPU vocoder body is to this machine's fp32 limit, and whether FFT convolution could lower it.
 
-    python bench/vocoder_roofline.py [--sr 40000] [--seconds 2] [--rounds 3] [--threads N]
+    python bench/vocoder_roofline.py [--sr 40000] [--seconds 2] [--rounds 3] [--threads N] [--int8]
 
-Prints three things for a real-size HiFi-GAN NSF voice with random weights (speed does not depend on the values):
+Prints three (four) things for a real-size HiFi-GAN NSF voice with random weights (speed does not depend on the values):
 1. the vocoder body's arithmetic: GFLOP per second of audio (torch's FLOP counter over `_decode`);
 2. the ONNX Runtime body's throughput against a 2048³ float32 matrix product in the same process, alternated
    (A, B, A, B...) so a loaded machine slows both alike: a ratio near 1 means the body already runs at the
@@ -10,7 +10,10 @@ Prints three things for a real-size HiFi-GAN NSF voice with random weights (spee
 3. per up-sampling stage, the widest residual-block convolutions (kernels 7 and 11, dilations 1 and 5) as one
    ONNX Runtime `Conv` against an FFT overlap-save convolution in torch (kernel spectra made once; per frequency
    a complex `[Cout, Cin] @ [Cin, blocks]` product), alternated, with the FFT's largest error. The FFT version does
-   3-5x fewer multiply-adds; the ratio shows what is left of that after the transforms and layout copies.
+   3-5x fewer multiply-adds; the ratio shows what is left of that after the transforms and layout copies;
+4. with `--int8`, the body quantized to int8 by ONNX Runtime (static: per-channel int8 weights, uint8 activations
+   calibrated on other inputs of the same kind; every `Conv`) against the float32 body: speed-up and SNR. AVX2 has
+   int8 dot products, so this is the low-precision path such CPUs have (they lack native bf16).
 
 On a loaded machine pass `--threads 1`: with two threads on two busy cores every parallel region waits for a
 descheduled thread, and the FFT path's many small regions then ran 5-30x slower than with one thread.
@@ -21,11 +24,13 @@ from __future__ import annotations
 import argparse
 import io
 import math
+import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -125,6 +130,71 @@ def body_against_matmul(dec: torch.nn.Module, seconds: float, rounds: int, threa
         )
 
 
+def body_inputs(dec: torch.nn.Module, frames: int, seed: int) -> dict[str, np.ndarray]:
+    """Inputs of the body like a conversion's: latent `[1, C, frames]`, speaker `[1, gin, 1]` and the sine source of
+    a pitch glide between 100 and 300 Hz, all drawn from `seed`."""
+    from rvc.devices import seeded_draws
+
+    generator = torch.Generator().manual_seed(seed)
+    low, high = (
+        100 + 60 * torch.rand(1, generator=generator).item(),
+        220 + 80 * torch.rand(1, generator=generator).item(),
+    )
+    f0 = torch.from_numpy(np.geomspace(low, high, frames)).float()[None]
+    with torch.inference_mode(), seeded_draws(seed, torch.device("cpu")):
+        source = dec.m_source(f0, dec.upp)
+    return {
+        "x": torch.randn(1, dec.conv_pre.in_channels, frames, generator=generator).numpy(),
+        "g": torch.randn(1, dec.cond.in_channels, 1, generator=generator).numpy(),
+        "source": source.numpy(),
+    }
+
+
+def int8_against_fp32(dec: torch.nn.Module, seconds: float, rounds: int, threads: int, folder: Path) -> None:
+    """Print the int8 body's speed-up over the float32 body (both ONNX Runtime) and the SNR of its audio."""
+    import onnxruntime
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from rvc.infer.onnx_vocoder import OnnxBody
+    from rvc.onnx_graphs import graphs_dir
+
+    frames = max(int(seconds * 100), 20)
+    body = OnnxBody(dec, with_source=True, threads=threads)
+    (graph,) = graphs_dir().glob("*.onnx")
+
+    class Calibration(CalibrationDataReader):
+        """Four other inputs of the same kind (seeds 1-4)."""
+
+        def __init__(self) -> None:
+            self.feeds = [body_inputs(dec, frames, seed) for seed in range(1, 5)]
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            return self.feeds.pop() if self.feeds else None
+
+    quantized = folder / "body_int8.onnx"
+    quantize_static(
+        graph, quantized, Calibration(), quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8, per_channel=True, op_types_to_quantize=["Conv"],
+    )  # fmt: skip
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    int8 = onnxruntime.InferenceSession(str(quantized), options, providers=["CPUExecutionProvider"])
+    feed = body_inputs(dec, frames, 0)
+    reference = body.session.run(None, feed)[0]
+    error = int8.run(None, feed)[0] - reference
+    snr = 10 * math.log10(
+        float(np.sum(reference.astype(np.float64) ** 2)) / float(np.sum(error.astype(np.float64) ** 2))
+    )
+    for number in range(rounds):
+        fp32_seconds = seconds_of(body.session.run, 2, None, feed)
+        int8_seconds = seconds_of(int8.run, 2, None, feed)
+        print(
+            f"round {number}: int8 body {fp32_seconds / int8_seconds:.2f}x the float32 body's speed "
+            f"({fp32_seconds:.2f} s -> {int8_seconds:.2f} s), SNR {snr:.1f} dB against it"
+        )
+
+
 def stage_geometry(rate: int) -> list[tuple[int, int]]:
     """(channels, samples per second of audio) of each up-sampling stage of the v2 voice at `rate`."""
     from rvc.configs import load_config
@@ -169,16 +239,20 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="audio seconds per timed call")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: torch's choice)")
+    parser.add_argument("--int8", action="store_true", help="also time the body quantized to int8, with its SNR")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
     print(f"{args.sr} Hz HiFi-GAN NSF, {threads} threads, {args.seconds:g} s of audio per call")
     with tempfile.TemporaryDirectory(prefix="rvc-bench-roofline-") as folder:
+        os.environ["RVC_WEIGHTS_DIR"] = folder  # the body's ONNX graph is written here, not to the user's weights
         dec = load_bench_voice(Path(folder), args.sr).model.dec
-    body_against_matmul(dec, args.seconds, args.rounds, threads)
-    with torch.inference_mode():
-        fft_against_direct(args.sr, args.seconds, args.rounds, threads)
+        body_against_matmul(dec, args.seconds, args.rounds, threads)
+        with torch.inference_mode():
+            fft_against_direct(args.sr, args.seconds, args.rounds, threads)
+        if args.int8:
+            int8_against_fp32(dec, args.seconds, args.rounds, threads, Path(folder))
 
 
 if __name__ == "__main__":
