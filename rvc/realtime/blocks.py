@@ -187,7 +187,7 @@ class StreamMeter:
 
     def readout(self, dropped: int = 0, underruns: int = 0) -> dict:
         """The figures as a dict: seconds for times, counts for events, `load` = mean compute / block, and
-        `advice` (`advice`: sentences for people)."""
+        `advice`, sentences for people (`advice`)."""
         latency = self.latency()
         with self._lock:
             mean = self._compute_total / self.blocks if self.blocks else 0.0

@@ -24,6 +24,7 @@ from rvc.processes import (
     tail_file,
 )
 from rvc.train import progress as progress_file
+from rvc.train.checkpoint_files import resume_pair
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
 from rvc.train.progress import TrainingProgress
@@ -47,7 +48,7 @@ def training_command(options_file: Path) -> list[str]:
 def check_can_train(options: TrainOptions) -> None:
     """Raise RVCError, before any process starts, when run `options.name` cannot train now: preprocess and extract
     have not made its config and filelist, or it has already trained all `options.epochs` epochs (the trainer
-    would only log that and stop)."""
+    would only log that and stop). A finished run whose checkpoints were deleted trains again from scratch."""
     layout = RunLayout.named(options.name)
     missing = [path.name for path in (layout.config, layout.filelist) if not path.is_file()]
     if missing:
@@ -56,7 +57,8 @@ def check_can_train(options: TrainOptions) -> None:
             f"{'is' if len(missing) == 1 else 'are'} missing; preprocess and extract it first"
         )
     progress = read_progress(options.name)
-    if progress is not None and progress.status == progress_file.FINISHED and progress.epoch >= options.epochs:
+    finished = progress is not None and progress.status == progress_file.FINISHED
+    if finished and progress.epoch >= options.epochs and resume_pair(layout.root) is not None:
         raise RVCError(
             f"run {options.name!r} has already trained its {progress.epoch} epochs; raise Total epochs and press "
             "Start training to train on from its last checkpoint"

@@ -180,6 +180,13 @@ def test_a_run_that_cannot_train_is_refused_before_any_process_starts(stand_in):
     layout = _extracted("done")
     TrainOptions(name="done", epochs=2, pretrained=False).save(layout.train_options)
     write_progress(layout.progress, TrainingProgress(status=FINISHED, epoch=2, epochs=2, message="training complete"))
+    message, _ = train_tab.resume_training("done")  # its checkpoints were deleted: it trains again from scratch
+    try:
+        assert message.startswith("✅"), message
+    finally:
+        launcher.stop_training("done")
+    for kind in "GD":
+        (layout.root / f"{kind}_2.pth").write_bytes(b"checkpoint")
     for message, timer in (train_tab.resume_training("done"), train_tab.start_training("done", *values)):
         assert message == (
             "❌ run 'done' has already trained its 2 epochs; raise Total epochs and press Start training to "
