@@ -387,7 +387,9 @@ class Trainer:
                 path, metadata = best_voice_path(self.layout), best_metadata(best)
                 export_voice(self.layout, self.generator, self.config, epoch=epoch, step=self.step,
                              author=self.options.author, path=path, extra_metadata=metadata)  # fmt: skip
-                self.log(f"held-out {best.score} {best.value:.4g} is the best so far: exported {path.name}")
+                self.log(
+                    f"held-out {best.score} {best.value:.4g} is the best of the saves so far: exported {path.name}"
+                )
             self.warning, stop = verdict.warning, verdict.stop
             if verdict.warning:
                 self.log(f"warning: {verdict.warning}")

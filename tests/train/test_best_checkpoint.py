@@ -116,7 +116,7 @@ def test_a_worsening_run_keeps_the_best_epoch_warns_and_stops(tiny_run, capsys):
     best = read_voice_file(layout.root / "voice_best.pth").metadata
     assert (best["epoch"], best["heldout_score"], best["heldout_scores"]) == (2, "mel_l1", {"mel_l1": 0.8, "pesq": 2.0})
     assert sorted(p.name for p in layout.root.glob("voice_*.pth")) == ["voice_4e_4s.pth", "voice_best.pth"]
-    assert log.count("is the best so far: exported voice_best.pth") == 2
+    assert log.count("is the best of the saves so far: exported voice_best.pth") == 2
     assert log.count("warning: possible overtraining: held-out mel L1 has not improved for 2 saves since epoch 2") == 1
     assert "warning: stopped early after epoch 4: possible overtraining" in log and "epoch=5/" not in log
     progress = read_progress(layout.progress)
