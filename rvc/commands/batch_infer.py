@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rvc.commands.infer import add_conversion_arguments, options_from_args, progress_line
+from rvc.commands.infer import add_conversion_arguments, options_from_args, progress_line, voice_from_args
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from rvc.infer import convert_folder
 
     with progress_line() as progress:
-        result = convert_folder(args.input, args.output, args.model, progress=progress, **options_from_args(args))
+        voice = voice_from_args(args)
+        result = convert_folder(args.input, args.output, voice, progress=progress, **options_from_args(args))
     for converted in result.converted:
         print(f"converted: {converted.path} ({converted.timings.get('total', 0.0):.2f}s)")
     for source, reason in result.failed:

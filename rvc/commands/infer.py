@@ -14,8 +14,17 @@ from rvc.option_spec import add_option_arguments, values_from_args
 
 def add_conversion_arguments(parser: argparse.ArgumentParser, model_required: bool = True) -> None:
     """The voice file plus one flag per `ConversionOptions` field (shared by `infer`, `batch-infer` and `tts`)."""
-    parser.add_argument("-m", "--model", required=model_required, help="voice file (.pth)")
+    parser.add_argument(
+        "-m", "--model", required=model_required, help="voice file (.pth), or the name of a voice in the logs folder"
+    )
     add_option_arguments(parser, ConversionOptions)
+
+
+def voice_from_args(args: argparse.Namespace) -> str:
+    """The `-m` voice file: a path as given, or the file of the voice of that name in the logs folder."""
+    from rvc.infer.library import resolve_voice
+
+    return resolve_voice(args.model)
 
 
 def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -52,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from rvc.infer import convert
 
     with progress_line() as progress:
-        result = convert(args.input, args.output, args.model, progress=progress, **options_from_args(args))
+        result = convert(args.input, args.output, voice_from_args(args), progress=progress, **options_from_args(args))
     for note in result.notes:
         print(f"note: {note}")
     stages = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in result.timings.items())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rvc.commands.infer import add_conversion_arguments, options_from_args, progress_line
+from rvc.commands.infer import add_conversion_arguments, options_from_args, progress_line, voice_from_args
 from rvc.errors import RVCError
 from rvc.tts.base import PITCH_RANGE, RATE_RANGE
 from rvc.tts.engines import ENGINES
@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         result = text_to_voice(
             text,
             args.output,
-            args.model,
+            voice_from_args(args),
             engine=args.engine,
             tts_voice=args.tts_voice,
             tts_rate=args.tts_rate,

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import soundfile as sf
 
+from rvc import paths
 from rvc.cli import main
 from rvc.testing.synthetic_speech import synth_speech, write_wav
 
@@ -93,3 +94,20 @@ def test_batch_refuses_missing_folder_and_same_folder(installed, tmp_path, capsy
     assert "Input folder not found" in capsys.readouterr().err
     assert main(["batch-infer", "-m", str(installed["voice"]), "-i", str(tmp_path), "-o", str(tmp_path)]) == 1
     assert "output folder is the input folder" in capsys.readouterr().err
+
+
+def test_a_voice_is_named_as_in_the_logs_folder(installed, tmp_path, capsys):
+    """`-m alice` takes the voice `logs/alice/alice.pth`, as the app's Voice box and gradio_client do."""
+    voice = paths.logs_dir() / "alice" / "alice.pth"
+    voice.parent.mkdir(parents=True)
+    shutil.copy(installed["voice"], voice)
+    assert infer("alice", installed["speech"], tmp_path / "named.wav") == 0
+    assert sf.info(tmp_path / "named.wav").frames == 48000
+    folder = tmp_path / "takes"
+    folder.mkdir()
+    shutil.copy(installed["speech"], folder / "take.wav")
+    assert main(["batch-infer", "-m", "alice", "-i", str(folder), "-o", str(tmp_path / "out"), *FAST]) == 0
+    capsys.readouterr()
+    assert infer("bob", installed["speech"], tmp_path / "bob.wav") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Voice 'bob' not found") and "(voices: alice)" in err and err.count("\n") == 1
