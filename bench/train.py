@@ -22,9 +22,11 @@ seed and batch show the trees learn the same thing).
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,7 +51,9 @@ def build(vocoder: str, sample_rate: int, device: str, precision: str, batch_siz
     from rvc.train.options import TrainOptions
     from rvc.train.trainer import Trainer
 
-    os.environ["RVC_LOGS_DIR"] = tempfile.mkdtemp()
+    logs = tempfile.mkdtemp(prefix="rvc-bench-train-")
+    atexit.register(shutil.rmtree, logs, ignore_errors=True)
+    os.environ["RVC_LOGS_DIR"] = logs
     options = TrainOptions(
         name="bench",
         sample_rate=sample_rate,
