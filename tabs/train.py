@@ -166,8 +166,8 @@ def _duration(seconds: float) -> str:
 def progress_markdown(name: str, progress: TrainingProgress | None, running: bool) -> str:
     """Status, epoch, step, ETA and a table of the latest and averaged losses.
 
-    A run started again keeps its last run's finished (or failed) record until its first epoch ends: while the
-    process runs, that record says nothing about it.
+    A run started again keeps its last run's finished (or failed) record until its first step: while the process
+    runs, that record says nothing about it.
     """
     if progress is None or (running and not progress.active):
         return f"`{name}` is starting…" if running else f"No training progress for `{name}` yet."

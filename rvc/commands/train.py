@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"warning: {notice}", file=sys.stderr)
     if process_group_env() is not None:
         return _train_in_group(options)
+    launcher.check_can_train(options)
     log_start = _size(RunLayout.named(options.name).train_log)
     job = launcher.start_training(options)
     print(f"training {options.name!r} started (pid {job.pid}); log: {job.log_file}", flush=True)

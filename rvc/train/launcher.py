@@ -60,8 +60,8 @@ def check_can_train(options: TrainOptions) -> None:
     finished = progress is not None and progress.status == progress_file.FINISHED
     if finished and progress.epoch >= options.epochs and resume_pair(layout.root) is not None:
         raise RVCError(
-            f"run {options.name!r} has already trained its {progress.epoch} epochs; raise Total epochs and press "
-            "Start training to train on from its last checkpoint"
+            f"run {options.name!r} has already trained its {progress.epoch} epochs; raise the total epochs "
+            "(Total epochs, or --epochs) to train on from its last checkpoint"
         )
 
 

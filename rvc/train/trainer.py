@@ -36,6 +36,9 @@ from rvc.train.run_config import check_version
 from rvc.train.running_loss import EpochMean, WindowAverage
 
 RUNNING_LOSS_KEY = "running_loss"
+# Within an epoch, progress.json is rewritten after a step at most this often (and after the first step), so the
+# UI moves on during a long CPU epoch instead of waiting for its end.
+STEP_PROGRESS_SECONDS = 10.0
 """G checkpoint entry with the partial window of the average running loss."""
 AVERAGE_TAGS = {
     "loss/g/total": "Average_Loss/Generator_Avg_Total",
@@ -529,13 +532,19 @@ class Trainer:
             f"{f' x{self.world_size}' if self.world_size > 1 else ''}; average running loss "
             f"{f'every {o.running_loss_window} steps' if o.running_loss_window else 'off'}"
         )
-        started = time.monotonic()
+        started, start_step, written = time.monotonic(), self.step, None
+        steps_per_epoch = len(self.sampler)
+
+        def eta(steps_left: int) -> float:
+            """Seconds left at this session's pace (steps, evaluations and saves alike) for `steps_left` steps."""
+            return (time.monotonic() - started) / max(self.step - start_step, 1) * steps_left
+
         for epoch in range(self.start_epoch, o.epochs + 1):
             lr_g = self.schedule_g.apply(self.optim_g, epoch)
             lr_d = self.schedule_d.apply(self.optim_d, epoch)
             self.sampler.set_epoch(epoch)
             epoch_mean = EpochMean()
-            for batch in self.loader:
+            for index, batch in enumerate(self.loader):
                 losses = self.train_step(batch)
                 self._check_divergence(losses, epoch, history)
                 epoch_mean.add(losses)
@@ -551,6 +560,10 @@ class Trainer:
                         if k.startswith("loss/")
                     )
                     self.log(f"step {self.step}: average of last {o.running_loss_window} steps: {summary}")
+                if self.is_main and (written is None or time.monotonic() - written >= STEP_PROGRESS_SECONDS):
+                    left = (o.epochs - epoch + 1) * steps_per_epoch - index - 1
+                    self._write_progress(TRAINING, epoch, losses, averaged, eta(left), history)
+                    written = time.monotonic()
             means = epoch_mean.finish()
             save_epoch = epoch % o.save_every == 0 or epoch == o.epochs
             validation = self.evaluate() if self.is_main else {}
@@ -567,13 +580,13 @@ class Trainer:
                 self._log_images_and_audio(save_epoch)
                 self.writer.flush()
                 history.append(EpochRecord(epoch, self.step, {**means, **validation}))
-                elapsed = time.monotonic() - started
-                eta = elapsed / (epoch - self.start_epoch + 1) * (o.epochs - epoch)
-                self._write_progress(TRAINING, epoch, losses, averaged, eta, history)
+                seconds_left = eta((o.epochs - epoch) * steps_per_epoch)
+                self._write_progress(TRAINING, epoch, losses, averaged, seconds_left, history)
+                written = time.monotonic()
                 line = " | ".join(f"{k}={v:.3f}" for k, v in {**means, **validation}.items() if "norm" not in k)
                 self.log(
                     f"{o.name} | epoch={epoch}/{o.epochs} | step={self.step} | {line} | "
-                    f"lr_g={lr_g:.3g} lr_d={lr_d:.3g} | eta={datetime.timedelta(seconds=round(eta))}"
+                    f"lr_g={lr_g:.3g} lr_d={lr_d:.3g} | eta={datetime.timedelta(seconds=round(seconds_left))}"
                 )
             if save_epoch and self.is_main:
                 self.save(epoch, final=epoch == o.epochs or stop)

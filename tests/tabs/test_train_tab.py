@@ -189,7 +189,7 @@ def test_a_run_that_cannot_train_is_refused_before_any_process_starts(stand_in):
         (layout.root / f"{kind}_2.pth").write_bytes(b"checkpoint")
     for message, timer in (train_tab.resume_training("done"), train_tab.start_training("done", *values)):
         assert message == (
-            "❌ run 'done' has already trained its 2 epochs; raise Total epochs and press Start training to "
+            "❌ run 'done' has already trained its 2 epochs; raise the total epochs (Total epochs, or --epochs) to "
             "train on from its last checkpoint"
         )
         assert not timer.active and not launcher.is_training("done")

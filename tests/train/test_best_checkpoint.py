@@ -5,14 +5,11 @@ stops and exports the latest), resumed once."""
 from __future__ import annotations
 
 import dataclasses
-import json
 
 import pytest
 
-from rvc.configs import load_config
 from rvc.errors import RVCError
 from rvc.models.voice_file import read_voice_file
-from rvc.testing.tiny_training import shrink_config, use_tiny_discriminator
 from rvc.train import heldout
 from rvc.train.best_checkpoint import BestTracker, record_from_metadata
 from rvc.train.options import TrainOptions
@@ -87,20 +84,12 @@ SCRIPTED = [1.0, 0.8, 0.9, 0.95, 1.1, 1.2]
 
 
 @pytest.fixture
-def tiny_run(monkeypatch):
-    """Run `voice`: five 1 s slices (one held out), a tiny model, and held-out scores taken from `SCRIPTED` in turn
-    (the held-out slice is still converted by the real generator)."""
-    from rvc.paths import logs_dir
-    from rvc.train.filelist import write_filelist
-    from tests.train.test_filelist_dataset import SR, _make_run
-
-    layout = _make_run(logs_dir(), slices=tuple((f"0_0_{i}", 1.0) for i in range(5)))
-    layout.config.write_text(json.dumps(shrink_config(load_config(SR), frames=10)))
-    write_filelist(layout, SR, mute_files=0)
-    use_tiny_discriminator(monkeypatch)
+def tiny_run(tiny_ready_run, monkeypatch):
+    """The tiny ready run, with held-out scores taken from `SCRIPTED` in turn (the held-out slice is still converted
+    by the real generator)."""
     calls = iter(SCRIPTED)
     monkeypatch.setattr(heldout, "score_pair", lambda *args: {"mel_l1": next(calls), "pesq": 2.0})
-    return layout, SR
+    return tiny_ready_run
 
 
 def test_a_worsening_run_keeps_the_best_epoch_warns_and_stops(tiny_run, capsys):

@@ -76,3 +76,30 @@ def test_active_means_starting_or_training():
     assert [TrainingProgress(status=s).active for s in (STARTING, TRAINING, FINISHED, FAILED)] == [
         True, True, False, False,
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("every", [0.0, 3600.0])
+def test_the_trainer_writes_progress_during_an_epoch(tiny_ready_run, monkeypatch, every):
+    from rvc.train import trainer
+    from rvc.train.options import TrainOptions
+
+    _, sample_rate = tiny_ready_run
+    written: list[TrainingProgress] = []
+    monkeypatch.setattr(trainer, "STEP_PROGRESS_SECONDS", every)
+    monkeypatch.setattr(trainer, "write_progress", lambda path, progress: written.append(progress))
+    options = TrainOptions(name="voice", sample_rate=sample_rate, epochs=2, batch_size=1, save_every=2,
+                           pretrained=False, running_loss_window=2, holdout=0)  # fmt: skip
+    trainer.train(options)
+
+    steps = [(p.status, p.epoch, p.step, len(p.history)) for p in written]
+    if every:  # the first step, then only the epoch ends and the finish
+        assert steps == [(TRAINING, 1, 1, 0), (TRAINING, 1, 5, 1), (TRAINING, 2, 10, 2), (FINISHED, 2, 10, 2)]
+    else:  # every step, with the epoch it belongs to, then the epoch's record
+        assert steps == (
+            [(TRAINING, 1, step, 0) for step in range(1, 6)] + [(TRAINING, 1, 5, 1)]
+            + [(TRAINING, 2, step, 1) for step in range(6, 11)] + [(TRAINING, 2, 10, 2), (FINISHED, 2, 10, 2)]
+        )  # fmt: skip
+    assert all(p.steps_per_epoch == 5 and p.losses["loss/g/total"] > 0 for p in written)
+    assert written[0].averaged == {} and written[-2].averaged
+    etas = [p.eta_seconds for p in written if p.status == TRAINING]
+    assert all(eta >= 0 for eta in etas) and etas[0] > 0 and etas[-1] == 0

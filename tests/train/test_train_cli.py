@@ -14,6 +14,7 @@ from rvc.prerequisites import no_pretrained_message
 from rvc.train import launcher
 from rvc.train.layout import RunLayout
 from rvc.train.options import TrainOptions
+from rvc.train.progress import FINISHED, TrainingProgress, write_progress
 
 EVERY_FLAG = [
     "--sample-rate", "44100", "--vocoder", "mrf-hifi-gan", "--version", "v1", "--f0", "--no-pretrained",
@@ -52,7 +53,12 @@ def _options(argv: list[str]) -> TrainOptions:
 
 
 def _use_trainer(monkeypatch, *argv: str) -> None:
+    """Training starts `argv` (a stand-in trainer) for run "voice", which preprocess and extract have made ready."""
     monkeypatch.setattr(launcher, "training_command", lambda options_file: [sys.executable, "-c", *argv])
+    layout = RunLayout.named("voice")
+    layout.root.mkdir(parents=True, exist_ok=True)
+    for path in (layout.config, layout.filelist):
+        path.write_text("{}")
 
 
 def test_every_option_has_a_flag():
@@ -185,3 +191,20 @@ def test_pretrained_notices(monkeypatch, capsys):
     _use_trainer(monkeypatch, QUICK_TRAINER, "0")
     assert cli.main(["train", "--name", "voice", "--sample-rate", "44100"]) == 0
     assert f"warning: {no_pretrained_message(44100, 'HiFi-GAN')}" in capsys.readouterr().err
+
+
+def test_a_run_that_cannot_train_is_refused_before_a_process_starts(monkeypatch, capsys):
+    assert cli.main(["train", "--name", "raw", "--no-pretrained"]) == 1
+    assert "run 'raw' is not ready to train: config.json and filelist.txt are missing" in capsys.readouterr().err
+    assert not RunLayout.named("raw").train_log.exists()
+    _use_trainer(monkeypatch, SLOW_TRAINER)
+    layout = RunLayout.named("voice")
+    write_progress(layout.progress, TrainingProgress(status=FINISHED, epoch=3, epochs=3))
+    for prefix in "GD":
+        (layout.root / f"{prefix}_2333333.pth").write_bytes(b"")
+    assert cli.main(["train", "--name", "voice", "--no-pretrained", "--epochs", "3"]) == 1
+    assert (
+        "has already trained its 3 epochs; raise the total epochs (Total epochs, or --epochs)"
+        in capsys.readouterr().err
+    )
+    assert not launcher.is_training("voice")
