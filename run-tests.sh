@@ -37,4 +37,12 @@ if (( ${#failed[@]} )); then
     printf '[run-tests] failed: %s\n' "${failed[@]}" >&2
     exit 1
 fi
+# The training tests write real-size checkpoints; a passing test's files are removed when it ends (pyproject.toml),
+# and a full run's temp folder peaked at 4.7 GB. A full disk fails them with torch.save's "unexpected pos".
+scratch="${TMPDIR:-/tmp}" min_free_gb=6
+free_gb=$(df -Pk "$scratch" | awk 'NR == 2 { print int($4 / 1048576) }')
+if (( free_gb < min_free_gb )); then
+    echo "[run-tests] warning: only ${free_gb} GB free in $scratch; the tests need about ${min_free_gb} GB" \
+        "(free some, or set TMPDIR to a bigger disk)" >&2
+fi
 exec "$RVC_VENV/bin/python" -m pytest "$@"
