@@ -9,10 +9,11 @@ the window of recent input is resampled to 16 kHz and high-passed like offline i
 only for the new frames (plus a few at the previous edge) and kept in a cache, then transposed,
 autotuned and median-filtered over the window like offline; content features, index and protect over the
 window (`rvc.realtime.render`); the tail is vocoded, resampled to the device rate, aligned by SOLA and
-crossfaded onto the previous block (`rvc.realtime.sola`); output gain; clip to ±1.
+crossfaded onto the previous block (`rvc.realtime.sola`); output gain; clip to ±1. The volume envelope
+(`rms_mix_rate`) matches the tail's loudness to the same stretch of input, as offline does over the whole file.
 The engine renders one silent window when made, so the first real block does not pay the first-call costs.
-Options that need the whole recording (`OFFLINE_ONLY`: formant shift, volume envelope, split, noise
-reduction, effects, F0 file) are not applied to a stream.
+Options that need the whole recording or cost too much per block (`OFFLINE_ONLY`: formant shift, split,
+noise reduction, effects, F0 file) are not applied to a stream.
 Everything a stream remembers lives on its engine; `process`, `update` and `reset` take one lock.
 """
 
@@ -31,6 +32,7 @@ from rvc.infer.pipeline import (
     LoadedModels,
     StageTimer,
     check_compatible,
+    mix_envelope,
     process_pitch,
 )
 from rvc.realtime.layout import plan_layout
@@ -158,6 +160,8 @@ class StreamEngine:
         feats = window_features(wav16k, models, options, f0, layout.tail_frames, timer)
         audio = render_tail(models, feats, f0, options, self._noise, layout.tail_frames, timer)
         with timer("output"):
+            tail16k = wav16k[-layout.tail_frames * WINDOW :]
+            audio = mix_envelope(tail16k, audio, models.voice.sample_rate, options.rms_mix_rate)
             audio = resample(audio, models.voice.sample_rate, self.rate)
         return audio[-layout.output_samples :]
 

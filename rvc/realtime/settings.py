@@ -13,8 +13,9 @@ from typing import Any
 from rvc.option_spec import check_spec_ranges, option
 
 _GROUP = "Realtime"
-OFFLINE_ONLY = ("formant_shift", "rms_mix_rate", "split_audio", "clean_strength", "effects", "f0_file")
-"""Conversion options that need the whole recording or a post pass; a stream does not apply them."""
+OFFLINE_ONLY = ("formant_shift", "split_audio", "clean_strength", "effects", "f0_file")
+"""Conversion options that need the whole recording, or a post pass too slow to run on every block; a stream does
+not apply them."""
 NOT_STREAMED = (*OFFLINE_ONLY, "output_format", "output_sr")
 """Conversion options a stream has no use for: `OFFLINE_ONLY`, and the output file's format and rate (a stream
 plays at the device's rate, and its recording is a wav at that rate). The Realtime tab does not show them."""

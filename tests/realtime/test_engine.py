@@ -12,7 +12,7 @@ from rvc.audio import load_audio
 from rvc.errors import RVCError
 from rvc.infer.conversion import load_models
 from rvc.infer.options import ConversionOptions
-from rvc.realtime.engine import StreamEngine, offline_only
+from rvc.realtime.engine import StreamEngine, level_db, offline_only
 from rvc.realtime.layout import plan_layout
 from rvc.realtime.settings import StreamSettings
 
@@ -132,7 +132,29 @@ def test_bad_settings_rates_voices_and_indexes_are_clear_errors(stream_installed
 
 def test_offline_only_options_are_named():
     assert offline_only(OPTIONS) == []
-    assert offline_only(OPTIONS.replace(formant_shift=1.2, rms_mix_rate=0.5)) == ["formant_shift", "rms_mix_rate"]
+    assert offline_only(OPTIONS.replace(formant_shift=1.2, rms_mix_rate=0.5, clean_strength=0.5)) == [
+        "formant_shift",
+        "clean_strength",
+    ]
+
+
+def test_the_volume_envelope_makes_the_stream_follow_the_input_loudness(stream_installed):
+    models = load_models(stream_installed["voice"], OPTIONS)
+    quiet_db = -18.0
+    drops = {}
+    for rate in (1.0, 0.0):
+        settings = SETTINGS.replace(silence_db=-120.0)  # the gate would silence the quiet half's pauses
+        engine = StreamEngine(models, OPTIONS.replace(rms_mix_rate=rate), settings, 48000)
+        blocks = blocks_of(stream_installed["speech"], engine)
+        half = len(blocks) // 2
+        fed = blocks[:half] + [block * 10 ** (quiet_db / 20) for block in blocks[half:]]
+        out = [engine.process(block) for block in fed]
+        # Levels one block after each block fed (the stream is a block late), away from the step.
+        loud = level_db(np.concatenate(out[2:half]))
+        quiet = level_db(np.concatenate(out[half + 2 :]))
+        drops[rate] = quiet - loud
+    assert drops[0.0] == pytest.approx(quiet_db, abs=3.0), drops
+    assert abs(drops[1.0] - quiet_db) > 6.0, drops
 
 
 def test_a_voice_without_pitch_streams_too(stream_installed, tmp_path):

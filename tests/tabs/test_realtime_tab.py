@@ -87,7 +87,7 @@ def test_the_tab_shows_only_the_options_a_stream_uses():
     while not isinstance(section, gr.Accordion):
         section = section.parent
     assert section.label == "Post effects" and not section.visible
-    assert {"pitch", "f0_method", "index_rate", "protect", "embedder", "seed"} <= set(controls) - hidden
+    assert {"pitch", "f0_method", "index_rate", "protect", "rms_mix_rate", "embedder", "seed"} <= set(controls) - hidden
 
 
 def test_the_browser_stream_first_message_carries_voice_options_settings_and_a_recording_name(values):
