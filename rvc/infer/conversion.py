@@ -133,10 +133,10 @@ def _convert_loaded(
     def pipeline_progress(fraction: float, text: str) -> None:
         report(0.05 + 0.85 * fraction, text)
 
-    converted = convert_wav16k(wav16k, models, options, f0_file, pipeline_progress, should_stop, timings)
+    notes: list[str] = []
+    converted = convert_wav16k(wav16k, models, options, f0_file, pipeline_progress, should_stop, timings, notes)
     check_stop(should_stop)
     report(0.92, "effects and export")
-    notes = []
     rate = options.output_sr or models.voice.sample_rate
     if fmt in ("mp3", "m4a") and rate not in COMPRESSED_RATES:
         nearest = min(COMPRESSED_RATES, key=lambda candidate: abs(candidate - rate))

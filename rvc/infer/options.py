@@ -71,6 +71,15 @@ class ConversionOptions:
         0.0, help="pull the pitch toward the nearest semitone: 0 = off, 1 = hard snap (for singing)",
         label="Autotune strength", group=_PITCH, low=0, high=1, step=0.05,
     )  # fmt: skip
+    proposed_pitch: bool = option(
+        False, help="shift the whole input by whole semitones (up to an octave) so that its median pitch lands "
+        "near the proposed pitch target, before Pitch", label="Proposed pitch", group=_PITCH,
+    )  # fmt: skip
+    proposed_pitch_hz: float = option(
+        155.0, help="the median pitch the proposed pitch aims at: about 155 Hz for a male voice, 255 for a female one",
+        label="Proposed pitch target (Hz)", aliases=("--proposed-pitch-threshold",), group=_PITCH, low=50, high=1200,
+        step=1,
+    )  # fmt: skip
     split_audio: bool = option(
         False, help="convert only the non-silent stretches; silences stay silent", label="Split at silences",
         group=_OUTPUT,

@@ -1,8 +1,9 @@
 """The conversion itself, on arrays: 16 kHz input audio + loaded models + options -> audio at the voice's rate.
 
 Steps (see `convert_wav16k`): optional formant shift; 48 Hz zero-phase high-pass; peak guard; optional split
-into non-silent stretches; per stretch 1 s reflect padding, pitch over the whole padded stretch (transpose,
-autotune, F0-file override, median filter), cuts at quiet points every ~38 s; per piece content features,
+into non-silent stretches; per stretch 1 s reflect padding and pitch over the whole padded stretch; the proposed
+key from every stretch's pitch; per stretch the pitch edits (autotune, transpose, F0-file override, median
+filter), cuts at quiet points every ~38 s; per piece content features,
 index blend, ×2 upsampling to the 10 ms pitch frames, protect, synthesis; loudness-envelope mix; peak guard.
 No file I/O and no UI here: `rvc.infer.convert` reads and writes files around it.
 """
@@ -143,12 +144,14 @@ def process_pitch(
     options: ConversionOptions,
     f0_file: tuple[np.ndarray, np.ndarray] | None = None,
     offset_frames: float = 0.0,
+    key: int = 0,
 ) -> np.ndarray:
-    """Raw Hz per frame -> the track the voice sings: autotune, transpose, F0-file override, median filter."""
+    """Raw Hz per frame -> the track the voice sings: autotune, transpose by `key` + Pitch semitones, F0-file
+    override, median filter."""
     from rvc.infer import pitch
 
     f0 = pitch.autotune(f0, options.autotune)
-    f0 = pitch.transpose(f0, options.pitch)
+    f0 = pitch.transpose(f0, options.pitch + key)
     if f0_file is not None:
         f0 = pitch.apply_f0_file(f0, *f0_file, offset_frames=offset_frames)
     return pitch.median_filter(f0, options.filter_radius)
@@ -178,12 +181,17 @@ def convert_wav16k(
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
     timings: dict[str, float] | None = None,
+    notes: list[str] | None = None,
 ) -> np.ndarray:
-    """Mono 16 kHz float32 `[N]` -> converted float32 `[round(N·sr/16000)]` at the voice's sample rate `sr`."""
+    """Mono 16 kHz float32 `[N]` -> converted float32 `[round(N·sr/16000)]` at the voice's sample rate `sr`.
+
+    What the user should know about the result (the key the proposed pitch chose) is appended to `notes`.
+    """
     import torch
 
     from rvc.audio import high_pass, limit_peak
     from rvc.infer.effects import shift_formants
+    from rvc.infer.pitch import proposed_key
 
     timer = StageTimer(timings)
     report = progress or (lambda fraction, text: None)
@@ -205,14 +213,30 @@ def convert_wav16k(
     sample_rate = models.voice.sample_rate
     spans = nonsilent_spans(audio) if options.split_audio else [(0, len(audio))]
     total = max(sum(end - start for start, end in spans), 1)
+    tracks = _raw_pitch(
+        audio,
+        spans,
+        models,
+        options,
+        lambda done: report(0.1 * done / total, f"pitch ({options.f0_method})"),
+        stop,
+        timer,
+    )
+    key = 0
+    if options.proposed_pitch and models.voice.use_f0:
+        edge = PAD // WINDOW
+        key = proposed_key(np.concatenate([track[edge:-edge] for track in tracks]), options.proposed_pitch_hz)
+        if notes is not None:
+            notes.append(f"proposed pitch {options.proposed_pitch_hz:g} Hz: shifted {key:+d} semitones before Pitch")
     out = np.zeros(output_length(len(audio), sample_rate), dtype=np.float32)
     done = 0
-    for start, end in spans:
+    for (start, end), raw in zip(spans, tracks, strict=True):
 
         def span_progress(fraction: float, text: str, base=done, length=end - start) -> None:
-            report((base + fraction * length) / total, text)
+            report(0.1 + 0.9 * (base + fraction * length) / total, text)
 
-        converted = _convert_span(audio[start:end], start, models, options, f0_file, span_progress, stop, timer)
+        f0 = None if raw is None else process_pitch(raw, options, f0_file, (PAD - start) / WINDOW, key)
+        converted = _convert_span(audio[start:end], f0, models, options, span_progress, stop, timer)
         first = output_length(start, sample_rate)
         out[first : first + len(converted)] = converted[: len(out) - first]
         done += end - start
@@ -221,33 +245,50 @@ def convert_wav16k(
     return np.nan_to_num(out).astype(np.float32, copy=False)
 
 
-def _convert_span(
+def _raw_pitch(
     audio: np.ndarray,
-    offset: int,
+    spans: list[tuple[int, int]],
     models: LoadedModels,
     options: ConversionOptions,
-    f0_file: tuple[np.ndarray, np.ndarray] | None,
+    report: Callable[[int], None],
+    stop: Callable[[], bool],
+    timer: StageTimer,
+) -> list[np.ndarray | None]:
+    """Per span, the raw pitch (Hz per 10 ms frame) of the span with its 1 s reflect padding on both sides;
+    None per span for a voice without pitch guidance. `report` gets the input samples done so far."""
+    from rvc.features.f0 import extract_f0
+
+    if not models.voice.use_f0:
+        return [None] * len(spans)
+    tracks, done = [], 0
+    for start, end in spans:
+        check_stop(stop)
+        report(done)
+        with timer("pitch"):
+            padded = np.pad(audio[start:end], PAD, mode="reflect")
+            tracks.append(extract_f0(padded, options.f0_method, hop=WINDOW, device=str(models.device)))
+        done += end - start
+    return tracks
+
+
+def _convert_span(
+    audio: np.ndarray,
+    f0: np.ndarray | None,
+    models: LoadedModels,
+    options: ConversionOptions,
     report: Progress,
     stop: Callable[[], bool],
     timer: StageTimer,
 ) -> np.ndarray:
-    """One stretch `[n]` (starting `offset` samples into the input) -> `[round(n·sr/16000)]` at the voice's rate."""
-    from rvc.features.f0 import extract_f0
-
+    """One stretch `[n]` and the pitch of it padded (`_raw_pitch`, then processed) ->
+    `[round(n·sr/16000)]` at the voice's rate."""
     voice = models.voice
     padded = np.pad(audio, PAD, mode="reflect")
-    f0 = None
-    if voice.use_f0:
-        check_stop(stop)
-        report(0.0, f"pitch ({options.f0_method})")
-        with timer("pitch"):
-            raw = extract_f0(padded, options.f0_method, hop=WINDOW, device=str(models.device))
-            f0 = process_pitch(raw, options, f0_file, offset_frames=(PAD - offset) / WINDOW)
     cuts = quiet_cuts(audio)
     pieces = []
     for number, (start, end) in enumerate(itertools.pairwise(cuts)):
         check_stop(stop)
-        report(0.1 + 0.9 * start / len(audio), f"converting part {number + 1} of {len(cuts) - 1}")
+        report(start / len(audio), f"converting part {number + 1} of {len(cuts) - 1}")
         segment = padded[start : end + 2 * PAD]
         segment_f0 = None if f0 is None else f0[start // WINDOW :]
         wanted = output_length(end, voice.sample_rate) - output_length(start, voice.sample_rate)

@@ -1,4 +1,5 @@
-"""Edits of a pitch track before synthesis: transposition, autotune, median filter and an F0-file override.
+"""Edits of a pitch track before synthesis: transposition (and the proposed key), autotune, median filter and an
+F0-file override.
 
 A track is Hz per 10 ms frame (frame k at k·10 ms), 0 = unvoiced; every function returns a new float64 array.
 """
@@ -18,6 +19,16 @@ A4_HZ = 440.0
 def transpose(f0: np.ndarray, semitones: float) -> np.ndarray:
     """Multiply every frame by 2^(semitones/12); unvoiced frames stay 0."""
     return np.asarray(f0, dtype=np.float64) * 2.0 ** (semitones / 12.0)
+
+
+def proposed_key(f0: np.ndarray, target_hz: float) -> int:
+    """Whole semitones (within ±12) that bring the median of the voiced frames of `f0` nearest to `target_hz`;
+    0 when `target_hz` is 0 (off) or nothing is voiced."""
+    voiced = np.asarray(f0, dtype=np.float64)
+    voiced = voiced[voiced > 0]
+    if target_hz <= 0 or voiced.size == 0:
+        return 0
+    return int(np.clip(np.round(12.0 * np.log2(target_hz / np.median(voiced))), -12, 12))
 
 
 def autotune(f0: np.ndarray, strength: float) -> np.ndarray:

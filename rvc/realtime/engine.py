@@ -12,8 +12,8 @@ window (`rvc.realtime.render`); the tail is vocoded, resampled to the device rat
 crossfaded onto the previous block (`rvc.realtime.sola`); output gain; clip to ±1. The volume envelope
 (`rms_mix_rate`) matches the tail's loudness to the same stretch of input, as offline does over the whole file.
 The engine renders one silent window when made, so the first real block does not pay the first-call costs.
-Options that need the whole recording or cost too much per block (`OFFLINE_ONLY`: formant shift, split,
-noise reduction, effects, F0 file) are not applied to a stream.
+Options that need the whole recording or cost too much per block (`OFFLINE_ONLY`: formant shift, proposed
+pitch, split, noise reduction, effects, F0 file) are not applied to a stream.
 Everything a stream remembers lives on its engine; `process`, `update` and `reset` take one lock.
 """
 

@@ -13,7 +13,9 @@ from typing import Any
 from rvc.option_spec import check_spec_ranges, option
 
 _GROUP = "Realtime"
-OFFLINE_ONLY = ("formant_shift", "split_audio", "clean_strength", "effects", "f0_file")
+OFFLINE_ONLY = (
+    "formant_shift", "proposed_pitch", "proposed_pitch_hz", "split_audio", "clean_strength", "effects", "f0_file",
+)  # fmt: skip
 """Conversion options that need the whole recording, or a post pass too slow to run on every block; a stream does
 not apply them."""
 NOT_STREAMED = (*OFFLINE_ONLY, "output_format", "output_sr")

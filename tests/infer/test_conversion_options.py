@@ -36,6 +36,7 @@ CHANGES = {
     "filter_radius": 3,
     "speaker_id": 1,
     "autotune": 1.0,
+    "proposed_pitch": True,
     "split_audio": True,
     "formant_shift": 1.5,
     "clean_strength": 1.0,
@@ -49,6 +50,8 @@ CHANGES = {
 """Options that change the audio on their own, with a value that must change it."""
 WITH_INDEX = {"index_rate": 0.25, "protect": 0.2}
 """Options that only act when an index is used: compared with the indexed baseline."""
+WITH_PROPOSED_PITCH = {"proposed_pitch_hz": 400.0}
+"""Options that only act with the proposed pitch on."""
 NOT_AUDIBLE_HERE = {
     "output_format": "the container only; test_conversion.test_formats_and_output_rates reads each format back",
     "device": "the tests run on the CPU only",
@@ -73,6 +76,7 @@ class Converted:
     pitchf: list[np.ndarray]
     speaker_ids: list[int]
     noise_scales: list[float]
+    notes: list[str]
 
     @property
     def input_pitch(self) -> np.ndarray:
@@ -103,7 +107,7 @@ class Converter:
             audio, rate = sf.read(result.path, dtype="float32")
             pitchf = [call[0] for call in self.calls]
             self.done[key] = Converted(
-                audio, rate, pitchf, [call[1] for call in self.calls], [c[2] for c in self.calls]
+                audio, rate, pitchf, [call[1] for call in self.calls], [c[2] for c in self.calls], result.notes
             )
         return self.done[key]
 
@@ -131,7 +135,7 @@ def run(infer_models, tmp_path_factory):
 
 def test_every_option_is_checked_or_said_to_be_inaudible_here():
     names = {field.name for field in dataclasses.fields(ConversionOptions)}
-    assert set(CHANGES) | set(WITH_INDEX) | set(NOT_AUDIBLE_HERE) == names
+    assert set(CHANGES) | set(WITH_INDEX) | set(WITH_PROPOSED_PITCH) | set(NOT_AUDIBLE_HERE) == names
 
 
 @pytest.mark.parametrize(("name", "value"), CHANGES.items(), ids=list(CHANGES))
@@ -164,6 +168,19 @@ def test_autotune_puts_voiced_frames_on_semitones(run):
 
     assert off_grid(run().input_pitch) > 0.1
     assert off_grid(run(autotune=1.0).input_pitch) < 1e-4
+
+
+def test_proposed_pitch_shifts_by_whole_semitones_toward_the_target_on_top_of_pitch(run):
+    plain = run().input_pitch
+    target = WITH_PROPOSED_PITCH["proposed_pitch_hz"]
+    key = round(12 * np.log2(target / np.median(plain[plain > 0])))
+    assert 3 <= key <= 12  # the clip's median is well below the target, so the test sees a real shift
+    shifted = run(proposed_pitch=True, proposed_pitch_hz=target)
+    np.testing.assert_allclose(shifted.input_pitch, plain * 2 ** (key / 12), rtol=1e-5)
+    assert shifted.notes == [f"proposed pitch {target:g} Hz: shifted +{key} semitones before Pitch"]
+    lowered = run(proposed_pitch=True, proposed_pitch_hz=target, pitch=-2).input_pitch
+    np.testing.assert_allclose(lowered, plain * 2 ** ((key - 2) / 12), rtol=1e-5)
+    assert np.array_equal(run(proposed_pitch_hz=target).audio, run().audio) and run().notes == []
 
 
 def test_filter_radius_smooths_the_pitch_given_to_the_voice(run):

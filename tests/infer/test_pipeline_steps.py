@@ -54,6 +54,14 @@ def test_transpose_and_autotune_leave_unvoiced_frames_at_zero():
     assert half[2] == pytest.approx(223.0) and half[0] == 0
 
 
+def test_proposed_key_moves_the_median_voiced_pitch_nearest_the_target_within_an_octave():
+    f0 = np.array([0.0, 100.0, 110.0, 0.0, 120.0, 0.0, 0.0, 0.0])  # median of the voiced frames: 110 Hz
+    assert pitch.proposed_key(f0, 155.0) == round(12 * np.log2(155 / 110)) == 6
+    assert pitch.proposed_key(f0, 110.0) == 0 and pitch.proposed_key(f0, 0.0) == 0
+    assert pitch.proposed_key(f0, 1200.0) == 12 and pitch.proposed_key(f0, 50.0) == -12  # 41 and -14, clamped
+    assert pitch.proposed_key(np.zeros(5), 155.0) == 0
+
+
 def test_median_filter_removes_a_one_frame_octave_jump():
     f0 = np.array([200.0, 200, 400, 200, 200])
     np.testing.assert_array_equal(pitch.median_filter(f0, 1), [200] * 5)
@@ -119,6 +127,8 @@ def test_options_reject_out_of_range_values():
         {"filter_radius": 1.5},
         {"output_format": "aiff"},
         {"seed": -1},
+        {"proposed_pitch_hz": 20},
+        {"proposed_pitch_hz": 1300},
     ):
         with pytest.raises(RVCError):
             ConversionOptions(**bad)
