@@ -22,6 +22,12 @@ from rvc.errors import RVCError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def presets_dir() -> Path:
+    """Preset files (`RVC_PRESETS_DIR`, default `assets/presets`): training presets, and conversion presets in
+    `conversion/`."""
+    return Path(os.environ.get("RVC_PRESETS_DIR") or PROJECT_ROOT / "assets" / "presets")
+
+
 def weights_dir() -> Path:
     """Root of all downloaded weights (`RVC_WEIGHTS_DIR`, default `assets/weights`)."""
     return Path(os.environ.get("RVC_WEIGHTS_DIR") or PROJECT_ROOT / "assets" / "weights")

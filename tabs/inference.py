@@ -369,8 +369,12 @@ def build() -> dict[str, gr.components.Component]:
         refresh = gr.Button("Refresh", scale=1)
         unload_button = gr.Button("Unload", scale=1)
     voice_info = gr.Markdown()
+    from tabs import conversion_presets_ui  # it builds on this module's control keys
+
+    connect_presets = conversion_presets_ui.build()
     controls = {"index_path": index, **build_option_controls()}
     options = [controls[key] for key in control_keys()]
+    connect_presets(options)
     with gr.Tab("Single"):
         with gr.Row():
             upload = gr.Audio(label="Input audio", type="filepath", sources=["upload", "microphone"])

@@ -14,6 +14,7 @@ import gradio as gr
 from rvc import paths
 from rvc.errors import RVCError
 from rvc.option_spec import option_fields
+from rvc.presets import preset_file, preset_names
 from rvc.train import launcher
 from rvc.train.heldout import SCORES, TAG_PREFIX
 from rvc.train.layout import RunLayout
@@ -23,7 +24,6 @@ from tabs import settings as settings_tab
 from tabs.dataset_check_ui import build_dataset_check
 from tabs.option_controls import control_value, option_control, option_value, ui_option_names
 
-PRESETS_DIR = paths.PROJECT_ROOT / "assets" / "presets"
 POLL_SECONDS = 2.0
 LOG_LINES = 30
 TRAINING_FIELDS = tuple(ui_option_names(TrainOptions))
@@ -71,18 +71,17 @@ def list_runs() -> list[str]:
 
 
 def list_presets() -> list[str]:
-    """Preset names (JSON files in the presets folder)."""
-    return sorted(p.stem for p in PRESETS_DIR.glob("*.json")) if PRESETS_DIR.is_dir() else []
+    """Training preset names (JSON files in the presets folder)."""
+    return preset_names(paths.presets_dir())
 
 
 def save_preset(preset: str, name: str, *values) -> tuple[str, dict]:
     """Write the current training options as `<preset>.json`; return the result line and the refreshed list."""
     try:
-        preset = (preset or "").strip()
-        if not preset or "/" in preset or "\\" in preset or preset.startswith("."):
-            raise RVCError("enter a preset name (a plain file name without slashes)")
+        path = preset_file(paths.presets_dir(), preset)
         options = options_from_ui(name or "preset", dict(zip(TRAINING_FIELDS, values, strict=True)))
-        path = options.save(PRESETS_DIR / f"{preset}.json")
+        path = options.save(path)
+        preset = path.stem
     except (RVCError, OSError) as error:
         return f"❌ Preset not saved: {error}", gr.update()
     return f"✅ Preset saved: `{path}`", gr.update(choices=list_presets(), value=preset)
@@ -93,7 +92,7 @@ def load_preset(preset: str | None) -> list:
     try:
         if not preset:
             raise RVCError("choose a preset")
-        options = TrainOptions.load(PRESETS_DIR / f"{preset}.json", name="preset")
+        options = TrainOptions.load(preset_file(paths.presets_dir(), preset), name="preset")
     except RVCError as error:
         return [gr.update() for _ in TRAINING_FIELDS] + [f"❌ {error}"]
     values = ui_from_options(options)

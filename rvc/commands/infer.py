@@ -13,11 +13,16 @@ from rvc.option_spec import add_option_arguments, values_from_args
 
 
 def add_conversion_arguments(parser: argparse.ArgumentParser, model_required: bool = True) -> None:
-    """The voice file plus one flag per `ConversionOptions` field (shared by `infer`, `batch-infer` and `tts`)."""
+    """The voice file, a preset, and one flag per `ConversionOptions` field (shared by `infer`, `batch-infer`, `tts`
+    and `realtime`)."""
     parser.add_argument(
         "-m", "--model", required=model_required, help="voice file (.pth), or the name of a voice in the logs folder"
     )
-    add_option_arguments(parser, ConversionOptions)
+    parser.add_argument(
+        "--preset", metavar="NAME|FILE", help="load a conversion preset first (default, good-for-anything, music, "
+        "one saved in the Inference tab, or a .json file); the flags given here override it",
+    )  # fmt: skip
+    add_option_arguments(parser, ConversionOptions, keep_defaults=False)
 
 
 def voice_from_args(args: argparse.Namespace) -> str:
@@ -28,8 +33,14 @@ def voice_from_args(args: argparse.Namespace) -> str:
 
 
 def options_from_args(args: argparse.Namespace) -> dict[str, Any]:
-    """Keyword options for `rvc.infer.convert` from the parsed arguments (effects parsed and checked)."""
-    return values_from_args(args, ConversionOptions)
+    """Keyword options for `rvc.infer.convert`: the preset's (if any), then the flags given (effects parsed and
+    checked); the others are left to their defaults."""
+    given = values_from_args(args, ConversionOptions)
+    if getattr(args, "preset", None):
+        from rvc.infer.presets import load_conversion_preset
+
+        return {**load_conversion_preset(args.preset), **given}
+    return given
 
 
 def print_progress(fraction: float, text: str) -> None:

@@ -35,10 +35,9 @@ def _values(options: TrainOptions) -> list:
 
 
 @pytest.fixture
-def presets(tmp_path, monkeypatch):
-    folder = tmp_path / "presets"
-    monkeypatch.setattr(train_tab, "PRESETS_DIR", folder)
-    return folder
+def presets():
+    """The presets folder (a temporary one: `isolated_paths`)."""
+    return paths.presets_dir()
 
 
 def _extracted(name: str) -> RunLayout:
@@ -116,9 +115,10 @@ def test_preset_errors_are_messages(presets):
     values[train_tab.TRAINING_FIELDS.index("running_loss_window")] = -1
     message, _ = train_tab.save_preset("bad", "voice", *values)
     assert message.startswith("❌ Preset not saved: invalid training option: average running loss window")
-    assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0].startswith(
-        "❌ Preset not saved: enter a preset"
+    assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0] == (
+        "❌ Preset not saved: preset name '../x' is not a plain file name: leave out slashes and leading dots"
     )
+    assert train_tab.save_preset(" ", "voice", *_values(CHANGED))[0] == "❌ Preset not saved: enter a preset name"
     assert not presets.exists()
     assert train_tab.load_preset("missing")[-1].startswith("❌ training preset")
     presets.mkdir()

@@ -13,7 +13,7 @@ import gradio as gr
 import pytest
 from gradio.helpers import special_args
 
-from rvc import cli
+from rvc import cli, paths
 from rvc.errors import RVCError
 from rvc.option_spec import OptionField, option_field, option_fields
 from rvc.train.extract import ExtractOptions
@@ -120,10 +120,9 @@ def test_start_training_reads_every_training_control(page):
 
 
 @pytest.fixture
-def presets(tmp_path, monkeypatch):
-    folder = tmp_path / "presets"
-    monkeypatch.setattr(train_tab, "PRESETS_DIR", folder)
-    return folder
+def presets():
+    """The presets folder (a temporary one: `isolated_paths`)."""
+    return paths.presets_dir()
 
 
 @pytest.mark.parametrize("name", FIELDS)
