@@ -24,7 +24,7 @@ from rvc.infer.library import index_choices, voice_choices
 from rvc.infer.options import ConversionOptions
 from rvc.realtime import engine_loader
 from rvc.realtime.settings import NOT_STREAMED, StreamSettings
-from tabs import inference
+from tabs import conversion_presets_ui, inference
 from tabs.option_controls import option_control, option_value, ui_option_names
 
 log = logging.getLogger(__name__)
@@ -333,7 +333,9 @@ def build() -> dict[str, gr.components.Component]:
     with gr.Accordion("Stream: block size, crossfade, silence gate, gains", open=True):
         settings = _settings_controls()
     with gr.Column(elem_id="realtime-options"):
+        connect_presets = conversion_presets_ui.build()
         controls = {"index_path": index, **inference.build_option_controls(hidden=NOT_STREAMED)}
+    connect_presets([controls[key] for key in inference.control_keys()])
     values = [*(controls[key] for key in inference.control_keys()), *settings, record]
     timer = gr.Timer(READOUT_SECONDS, active=False)
 

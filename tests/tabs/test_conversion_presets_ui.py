@@ -70,3 +70,11 @@ def test_preset_mistakes_are_one_line_messages(tmp_path, controls):
     assert presets_ui.load_preset(None)[-1] == "❌ choose a preset"
     assert presets_ui.load_preset("jazz")[-1].startswith("❌ cannot read conversion preset")
     assert all(update == {"__type__": "update"} for update in presets_ui.load_preset("jazz")[:-1])
+
+
+def test_the_inference_tab_connects_the_row_to_its_option_controls():
+    demo, controls = build_tab()
+    events = {fn.fn: fn for fn in demo.fns.values() if fn.fn in (presets_ui.load_preset, presets_ui.save_preset)}
+    options = [controls[key] for key in inference.control_keys()]
+    assert events[presets_ui.load_preset].outputs[:-1] == options
+    assert events[presets_ui.save_preset].inputs[1:] == options
