@@ -22,6 +22,11 @@ from rvc.errors import RVCError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def datasets_dir() -> Path:
+    """Datasets made from recordings uploaded in the app (`RVC_DATASETS_DIR`, default `assets/datasets`)."""
+    return Path(os.environ.get("RVC_DATASETS_DIR") or PROJECT_ROOT / "assets" / "datasets")
+
+
 def presets_dir() -> Path:
     """Preset files (`RVC_PRESETS_DIR`, default `assets/presets`): training presets, and conversion presets in
     `conversion/`."""

@@ -22,6 +22,7 @@ from rvc.train.options import TrainOptions
 from rvc.train.progress import TrainingProgress
 from tabs import settings as settings_tab
 from tabs.dataset_check_ui import build_dataset_check
+from tabs.dataset_upload_ui import build_dataset_upload
 from tabs.option_controls import control_value, option_control, option_value, ui_option_names
 
 POLL_SECONDS = 2.0
@@ -412,6 +413,7 @@ def build() -> None:
             dataset = gr.Textbox(label="Dataset folder", placeholder="folder of recordings; one sub-folder per speaker")
             cores = max(os.cpu_count() or 1, 1)
             workers = gr.Slider(1, cores, cores, step=1, label="Worker processes")
+        build_dataset_upload(dataset)
         build_dataset_check(dataset)
         preprocess_controls = _step_controls(PreprocessOptions)
         preprocess_button = gr.Button("Preprocess dataset", variant="primary")

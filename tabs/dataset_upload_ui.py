@@ -1,0 +1,32 @@
+"""Recordings dropped in the browser become a dataset folder (`rvc.train.dataset_folder`), typed into the Train
+tab's dataset box for preprocessing."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from rvc.errors import RVCError
+
+
+def upload_recordings(name: str, files: list[str] | None) -> tuple[str, dict]:
+    """Copy the uploaded `files` into dataset `name`; the result line, and the dataset box set to its folder."""
+    from rvc.train.dataset_folder import add_recordings
+
+    try:
+        added = add_recordings(name, files or [])
+    except (RVCError, OSError) as error:
+        return f"❌ {error}", gr.update()
+    lines = [f"✅ Added {len(added.added)} recording(s) to `{added.folder}` ({added.total} in it now)."]
+    lines += [f"- skipped {file}: {reason}" for file, reason in added.skipped]
+    return "\n".join(lines), gr.update(value=str(added.folder)) if added.added else gr.update()
+
+
+def build_dataset_upload(dataset: gr.Textbox) -> None:
+    """An accordion to upload recordings into a named dataset; `dataset` is then set to its folder."""
+    with gr.Accordion("...or upload recordings into a new dataset", open=False):
+        with gr.Row():
+            name = gr.Textbox(label="Dataset name", placeholder="e.g. alice", scale=1)
+            files = gr.File(label="Recordings", file_count="multiple", type="filepath", scale=3)
+        button = gr.Button("Add to dataset")
+        result = gr.Markdown()
+    button.click(upload_recordings, inputs=[name, files], outputs=[result, dataset], api_visibility="private")
