@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check-dataset": ("rvc.commands.check_dataset", "find what to fix in a dataset folder before preprocessing"),
     "blend": ("rvc.commands.blend", "blend 2 or more compatible voices into a new voice file with weights"),
     "export-onnx": ("rvc.commands.export_onnx", "write a HiFi-GAN voice as an ONNX graph (RVC's ONNX input names)"),
+    "pack-voice": (
+        "rvc.commands.pack_voice",
+        "pack a voice and its index into a .zip to share (import-voice reads it)",
+    ),
     "import-voice": (
         "rvc.commands.import_voice",
         "import a voice (.pth or .zip, local or an http(s)/Hugging Face link) into logs/<name>/, checked first",

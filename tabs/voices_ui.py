@@ -1,4 +1,4 @@
-"""UI of the voice import (link, path or dropped file) and the voice library (details, rename, delete)."""
+"""UI of the voice import (link, path or dropped file) and the voice library (details, rename, delete, pack)."""
 
 from __future__ import annotations
 
@@ -102,6 +102,19 @@ def delete_from_ui(path: str | None, confirmed: bool) -> tuple[str, list[list[st
     return ("✅ Deleted " + ", ".join(f"`{file}`" for file in removed) + ".", *refresh_library(), False)
 
 
+def pack_from_ui(path: str | None) -> tuple[str, dict]:
+    """Pack the picked voice and its index into a zip in the output folder; the outcome line and the file."""
+    from rvc.tools.voice_library import default_pack_path, pack_voice
+
+    try:
+        if not path:
+            raise RVCError("pick a voice in the library first.")
+        target = pack_voice(path, default_pack_path(path))
+    except (RVCError, OSError) as error:
+        return f"❌ {error}", gr.update(value=None, visible=False)
+    return f"✅ Packed `{Path(path).stem}` into `{target}`.", gr.update(value=str(target), visible=True)
+
+
 def build_import_and_library() -> None:
     """Controls to import a voice, and the voice library below them."""
     gr.Markdown(
@@ -128,6 +141,9 @@ def build_import_and_library() -> None:
     with gr.Row(equal_height=True):
         confirm = gr.Checkbox(label="yes, delete the voice and its index", value=False)
         delete = gr.Button("Delete", variant="stop")
+    with gr.Row(equal_height=True):
+        pack = gr.Button("Pack as .zip (voice + index) to share", scale=1)
+        packed = gr.File(label="Packed voice", interactive=False, visible=False, scale=2)
     library_outcome = gr.Markdown(elem_id="library-outcome")
 
     gr.on(None, refresh_library, None, [table, picked], api_visibility="private")
@@ -135,3 +151,4 @@ def build_import_and_library() -> None:
     button.click(import_from_ui, [source, upload, name], [outcome, table, picked], api_visibility="private")
     rename.click(rename_from_ui, [picked, new_name], [library_outcome, table, picked], api_visibility="private")
     delete.click(delete_from_ui, [picked, confirm], [library_outcome, table, picked, confirm], api_visibility="private")
+    pack.click(pack_from_ui, picked, [library_outcome, packed], api_visibility="private")

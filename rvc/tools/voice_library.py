@@ -1,4 +1,5 @@
-"""The voice library: every voice in the logs folder with what it is and its index; rename and delete.
+"""The voice library: every voice in the logs folder with what it is and its index; rename, delete, and pack
+into a `.zip` to share (what `rvc.tools.import_voice` takes back).
 
 A voice is a `.pth` under the logs folder (training checkpoints `G_*`/`D_*` are not voices); its index is
 the one `rvc.infer.library.match_index` pairs with it. Renaming a voice renames its file and a same-named
@@ -128,3 +129,33 @@ def delete_voice(path: str | os.PathLike[str], confirmed: bool) -> list[Path]:
     if folder != paths.logs_dir().resolve() and not any(folder.iterdir()):
         folder.rmdir()
     return removed
+
+
+def pack_voice(path: str | os.PathLike[str], target: str | os.PathLike[str]) -> Path:
+    """Write `target` (a `.zip`): the voice as `<name>.pth` and its own index as `<name>.index`, the layout voice
+    sites share and `import_voice` reads; returns `target`. Written beside it first, then moved into place."""
+    import zipfile
+
+    from rvc.atomic_files import atomic_path
+
+    voice = _voice_in_logs(path)
+    target = Path(target)
+    if target.suffix.lower() != ".zip":
+        raise RVCError(f"{target.name} is not a .zip file name; name the file <something>.zip.")
+    index = _own_index(voice)
+    # Weights and a faiss index hardly compress: storing them is as small and much faster.
+    with (
+        atomic_path(target, keep_suffix=False) as staging,
+        zipfile.ZipFile(staging, "w", compression=zipfile.ZIP_STORED) as archive,
+    ):
+        archive.write(voice, f"{voice.stem}.pth")
+        if index is not None:
+            archive.write(index, f"{voice.stem}.index")
+    return target
+
+
+def default_pack_path(voice: str | os.PathLike[str]) -> Path:
+    """Where a packed voice goes by default: `voices/<name>.zip` in the output folder (the Settings tab's)."""
+    from rvc.settings import ensure_output_dir
+
+    return ensure_output_dir() / "voices" / f"{Path(voice).stem}.zip"

@@ -1,15 +1,17 @@
-"""The voice library: listing with details and paired index, renaming (folder too for imported voices), deleting."""
+"""The voice library: listing with details and paired index, renaming (folder too for imported voices), deleting,
+packing into a zip that imports back."""
 
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 import pytest
 
 from rvc import paths
 from rvc.errors import RVCError
 from rvc.testing.model_fixtures import save_random_index
-from rvc.tools.voice_library import delete_voice, list_voices, rename_voice
+from rvc.tools.voice_library import delete_voice, list_voices, pack_voice, rename_voice
 from tests.tools.voices import tiny_voice
 
 
@@ -97,3 +99,36 @@ def test_files_outside_the_logs_folder_are_refused(tmp_path, imported):
     assert outside.is_file()
     with pytest.raises(RVCError, match="is not a voice"):
         delete_voice(paths.logs_dir() / "run1" / "G_1.pth", confirmed=True)
+
+
+def test_a_packed_voice_imports_back_with_its_index(run_voice, tmp_path, capsys):
+    from rvc.cli import main
+    from rvc.tools.import_voice import import_file
+
+    packed = pack_voice(run_voice, tmp_path / "share" / "run1.zip")
+    with zipfile.ZipFile(packed) as archive:
+        assert archive.namelist() == ["run1_e10.pth", "run1_e10.index"]
+    assert [path.name for path in packed.parent.iterdir()] == ["run1.zip"]  # no temp file left beside it
+    imported = import_file(packed, "shared")
+    assert imported.voice.read_bytes() == run_voice.read_bytes()
+    assert imported.index.read_bytes() == (run_voice.parent / "added_IVF4_Flat_nprobe_1_run1_v1.index").read_bytes()
+
+    assert main(["pack-voice", "-m", "shared"]) == 0
+    default = paths.outputs_dir() / "voices" / "shared.zip"
+    assert f"packed {imported.voice.resolve()} into {default}" in capsys.readouterr().out
+    assert zipfile.ZipFile(default).namelist() == ["shared.pth", "shared.index"]
+
+
+def test_packing_needs_a_library_voice_and_a_zip_name(run_voice, tmp_path):
+    outside = tmp_path / "elsewhere.pth"
+    shutil.copy(run_voice, outside)
+    with pytest.raises(RVCError, match="is not a voice in the voices folder"):
+        pack_voice(outside, tmp_path / "a.zip")
+    with pytest.raises(RVCError, match="a.tar is not a .zip file name"):
+        pack_voice(run_voice, tmp_path / "a.tar")
+    from tabs.voices_ui import pack_from_ui
+
+    message, shown = pack_from_ui(None)
+    assert message == "❌ pick a voice in the library first." and shown["visible"] is False
+    message, shown = pack_from_ui(str(run_voice))
+    assert message.startswith("✅ Packed `run1_e10`") and shown["value"].endswith("voices/run1_e10.zip")
