@@ -26,7 +26,9 @@ def build_dataset_upload(dataset: gr.Textbox) -> None:
     with gr.Accordion("...or upload recordings into a new dataset", open=False):
         with gr.Row():
             name = gr.Textbox(label="Dataset name", placeholder="e.g. alice", scale=1)
-            files = gr.File(label="Recordings", file_count="multiple", type="filepath", scale=3)
+            files = gr.File(
+                label="Recordings (audio files, or .zip files of them)", file_count="multiple", type="filepath", scale=3
+            )
         button = gr.Button("Add to dataset")
         result = gr.Markdown()
     button.click(upload_recordings, inputs=[name, files], outputs=[result, dataset], api_visibility="private")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from rvc.tools.import_voice import MAX_ENTRIES, MAX_RATIO, MAX_TOTAL_BYTES
+from rvc.safe_zip import MAX_RATIO
+from rvc.tools.import_voice import MAX_ENTRIES, MAX_TOTAL_BYTES
 
 EPILOG = f"""\
 SOURCE is an http(s) link to a .pth or .zip (Hugging Face …/blob/… links are turned into the

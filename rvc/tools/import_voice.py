@@ -14,11 +14,9 @@ import hashlib
 import os
 import re
 import shutil
-import stat
 import tempfile
 import unicodedata
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -27,6 +25,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rvc import paths
 from rvc.errors import RVCError
+from rvc.safe_zip import archive_problem, base_name, copy_entry, member_files
 
 if TYPE_CHECKING:
     from rvc.models.voice_file import Voice
@@ -35,13 +34,7 @@ MAX_ENTRIES = 1000
 """A voice zip holds a handful of files; thousands of entries are a zip-bomb pattern (each costs an inode to vet)."""
 MAX_TOTAL_BYTES = 4 << 30
 """4 GiB uncompressed: a fp32 voice (~220 MB) with an index of 200,000 768-d vectors (~600 MB) fits many times."""
-MAX_RATIO = 100
-"""Voices and indexes are float arrays that deflate to ~90% of their size; a 100:1 entry is a crafted bomb."""
-RATIO_EXEMPT_BYTES = 1 << 20
-"""Entries up to 1 MiB (a readme, a json) may compress well; they cannot fill a disk."""
-COPY_CHUNK = 1 << 20
 CHECKPOINT_PREFIXES = ("G_", "D_")
-JUNK_PARTS = ("__MACOSX",)
 HF_HOSTS = ("huggingface.co", "www.huggingface.co", "hf.co")
 MAX_NAME_CHARS = 64
 
@@ -128,35 +121,6 @@ def _refuse(label: str, reason: str) -> RVCError:
     return RVCError(f"{label} was not imported: {reason} Nothing was written to the voices folder.")
 
 
-def _entry_problem(info: zipfile.ZipInfo) -> str | None:
-    """Why one zip entry makes the whole archive untrustworthy (None when it is acceptable)."""
-    name = info.filename.replace("\\", "/")
-    parts = PurePosixPath(name).parts
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
-        return f"entry {info.filename!r} has an absolute path"
-    if ".." in parts:
-        return f"entry {info.filename!r} points outside the archive ('..')"
-    kind = stat.S_IFMT(info.external_attr >> 16)
-    if kind == stat.S_IFLNK:
-        return f"entry {info.filename!r} is a symbolic link"
-    if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-        return f"entry {info.filename!r} is a device, pipe or socket, not a file"
-    if info.flag_bits & 0x1:
-        return f"entry {info.filename!r} is encrypted"
-    if info.file_size > RATIO_EXEMPT_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-        return (
-            f"entry {info.filename!r} would expand {info.compress_size:,} bytes to {info.file_size:,} "
-            f"(over {MAX_RATIO}:1, a zip bomb)"
-        )
-    return None
-
-
-def _is_junk(name: str) -> bool:
-    """macOS resource forks and folders that ride along in zips."""
-    parts = PurePosixPath(name.replace("\\", "/")).parts
-    return any(part in JUNK_PARTS for part in parts) or PurePosixPath(name).name.startswith("._")
-
-
 @dataclass(frozen=True)
 class _ZipPlan:
     """The vetted entries of a voice zip to extract."""
@@ -168,21 +132,11 @@ class _ZipPlan:
 
 def _plan_zip(archive: zipfile.ZipFile, label: str) -> _ZipPlan:
     """Vet every entry of `archive` from its directory and pick the voice and index; RVCError if unsafe."""
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        raise _refuse(label, f"it has {len(infos):,} entries (at most {MAX_ENTRIES:,}); a voice zip has a few.")
-    total = sum(info.file_size for info in infos)
-    if total > MAX_TOTAL_BYTES:
-        raise _refuse(
-            label,
-            f"it would expand to {total / 2**30:.1f} GiB (at most {MAX_TOTAL_BYTES / 2**30:.0f} GiB; a zip bomb?).",
-        )
-    for info in infos:
-        problem = _entry_problem(info)
-        if problem:
-            raise _refuse(label, f"{problem}; the archive is unsafe.")
-    files = [info for info in infos if not info.is_dir() and not _is_junk(info.filename)]
-    names = {info: PurePosixPath(info.filename.replace("\\", "/")).name for info in files}
+    problem = archive_problem(archive.infolist(), MAX_ENTRIES, MAX_TOTAL_BYTES)
+    if problem:
+        raise _refuse(label, f"{problem}.")
+    files = member_files(archive)
+    names = {info: base_name(info) for info in files}
     voices = [
         info
         for info in files
@@ -204,17 +158,11 @@ def _plan_zip(archive: zipfile.ZipFile, label: str) -> _ZipPlan:
 
 
 def _extract(archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, label: str) -> None:
-    """Stream one entry to `target`, never writing more than its declared size; RVCError if it lies or is damaged."""
-    written = 0
+    """Stream one entry to `target` (`rvc.safe_zip.copy_entry`); RVCError if it lies about its size or is damaged."""
     try:
-        with archive.open(info) as source, open(target, "wb") as out:
-            while chunk := source.read(COPY_CHUNK):
-                written += len(chunk)
-                if written > info.file_size:
-                    raise _refuse(label, f"entry {info.filename!r} holds more than its declared size; it is crafted.")
-                out.write(chunk)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
-        raise _refuse(label, f"entry {info.filename!r} is damaged or unsupported ({error}).") from None
+        copy_entry(archive, info, target)
+    except ValueError as error:
+        raise _refuse(label, str(error)) from None
 
 
 def _check_space(folder: Path, needed: int, label: str) -> None:

@@ -4,18 +4,26 @@
     added.folder   # assets/datasets/alice, ready for preprocessing
     added.skipped  # [("notes.txt", "not an audio file ...")]
 
-A file never replaces one already in the folder: a second `take1.wav` is stored as `take1 (2).wav`.
+A `.zip` adds the recordings in it (vetted as untrusted first: `rvc.safe_zip`; its folders are flattened, so one zip is one speaker). A
+file never replaces one already in the folder: a second `take1.wav` is stored as `take1 (2).wav`.
 """
 
 from __future__ import annotations
 
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rvc import paths
 from rvc.audio import AUDIO_FORMATS, is_audio_file
 from rvc.errors import RVCError
+from rvc.safe_zip import archive_problem, base_name, copy_entry, member_files
+
+MAX_ZIP_ENTRIES = 50_000
+"""A dataset zip holds one file per take: thousands are normal, a million is a bomb pattern."""
+MAX_ZIP_BYTES = 32 << 30
+"""32 GiB uncompressed: hours of 48 kHz 24-bit stereo recordings fit."""
 
 
 @dataclass
@@ -60,6 +68,9 @@ def add_recordings(name: str, files: list[str | Path]) -> AddedRecordings:
     result = AddedRecordings(dataset_folder(name))
     result.folder.mkdir(parents=True, exist_ok=True)
     for source in map(Path, files):
+        if source.suffix.lower() == ".zip":
+            _add_zipped(source, result)
+            continue
         if not is_audio_file(source):
             result.skipped.append((source.name, f"not an audio file ({', '.join(AUDIO_FORMATS)}, ...)"))
             continue
@@ -70,3 +81,33 @@ def add_recordings(name: str, files: list[str | Path]) -> AddedRecordings:
         shutil.copyfile(source, target)
         result.added.append(target.name)
     return result
+
+
+def _add_zipped(source: Path, result: AddedRecordings) -> None:
+    """Add the recordings inside zip `source` to `result.folder`; a refused zip or entry goes to `result.skipped`."""
+    try:
+        archive = zipfile.ZipFile(source)
+    except (OSError, zipfile.BadZipFile) as error:
+        result.skipped.append((source.name, f"not a readable zip ({error})"))
+        return
+    with archive:
+        problem = archive_problem(archive.infolist(), MAX_ZIP_ENTRIES, MAX_ZIP_BYTES)
+        if problem:
+            result.skipped.append((source.name, f"refused: {problem}"))
+            return
+        for info in member_files(archive):
+            label = f"{source.name}/{info.filename}"
+            if not is_audio_file(base_name(info)):
+                result.skipped.append((label, f"not an audio file ({', '.join(AUDIO_FORMATS)}, ...)"))
+                continue
+            if info.file_size == 0:
+                result.skipped.append((label, "empty"))
+                continue
+            target = free_name(result.folder, base_name(info))
+            try:
+                copy_entry(archive, info, target)
+            except ValueError as error:
+                target.unlink(missing_ok=True)
+                result.skipped.append((label, str(error)))
+                continue
+            result.added.append(target.name)

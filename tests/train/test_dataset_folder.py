@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import pytest
 
 from rvc import paths
@@ -53,3 +55,35 @@ def test_the_train_tab_upload_fills_the_dataset_box(uploads):
     assert message == "❌ choose the recordings to add (audio files: wav, flac, mp3, ...)" and "value" not in box
     message, box = upload_recordings("bob", [str(uploads[3])])
     assert message.startswith("✅ Added 0 recording(s)") and "value" not in box
+
+
+def test_a_zip_adds_the_recordings_in_it_and_an_unsafe_zip_adds_nothing(uploads, tmp_path):
+    take1, take2, _again, notes, _empty = uploads
+    packed = tmp_path / "takes.zip"
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.write(take1, "alice/take1.wav")
+        archive.write(take2, "alice/more/take2.flac")
+        archive.write(notes, "alice/notes.txt")
+        archive.writestr("__MACOSX/alice/._take1.wav", b"resource fork")
+        archive.writestr("alice/silence.wav", b"")
+    added = add_recordings("alice", [take1, packed])
+    assert added.added == ["take1.wav", "take1 (2).wav", "take2.flac"] and added.total == 3
+    assert (added.folder / "take2.flac").read_bytes() == take2.read_bytes()
+    assert added.skipped == [
+        ("takes.zip/alice/notes.txt", "not an audio file (wav, flac, mp3, ogg, m4a, ...)"),
+        ("takes.zip/alice/silence.wav", "empty"),
+    ]
+
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("ok.wav", take1.read_bytes())
+        archive.writestr("../outside.wav", take1.read_bytes())
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK not really")
+    added = add_recordings("bob", [evil, broken])
+    assert added.added == [] and not (tmp_path / "outside.wav").exists()
+    assert added.skipped[0] == (
+        "evil.zip",
+        "refused: entry '../outside.wav' points outside the archive ('..'); the archive is unsafe",
+    )
+    assert added.skipped[1][0] == "broken.zip" and added.skipped[1][1].startswith("not a readable zip")
