@@ -93,6 +93,28 @@ def download_pretrained(
     return _fetch(items, progress)
 
 
+def download_custom_pretrained(
+    name: str,
+    g_link: str,
+    d_link: str,
+    progress: gr.Progress = gr.Progress(),  # noqa: B008
+) -> str:
+    """Fetch and check a community pretrained pair; where it went and how to train on it."""
+    from rvc.tools.custom_pretrained import fetch_custom_pretrained
+
+    def show(kind: str, done: int, total: int | None) -> None:
+        progress((done, total), desc=f"Downloading {kind}", unit="bytes")
+
+    try:
+        g, d = fetch_custom_pretrained(name, g_link, d_link, progress=show)
+    except RVCError as error:
+        return f"❌ {error}"
+    return (
+        f"✅ Saved and checked `{g}` and `{d}`. To train on them, give these paths as the Train tab's custom "
+        f"pretrained G and D (`--pretrained-g {g} --pretrained-d {d}`)."
+    )
+
+
 def add_download_button(
     refresh: Callable[[], Sequence[str]], refresh_outputs: Sequence[gr.Component], outcome: gr.Markdown
 ) -> None:
@@ -119,11 +141,18 @@ def build_weights_section() -> None:
     choice = [rate, vocoder, version, pitch]
     availability = gr.Markdown(lambda: pretrained_availability(40000, "HiFi-GAN", "v2", True))
     get_pretrained = gr.Button("Download pretrained")
+    with gr.Accordion("Custom pretrained (a community G/D pair from two links)", open=False):
+        with gr.Row():
+            custom_name = gr.Textbox(label="Name", placeholder="e.g. klm", scale=1)
+            g_link = gr.Textbox(label="G (generator) link", placeholder="https://huggingface.co/…/G.pth", scale=2)
+            d_link = gr.Textbox(label="D (discriminator) link", placeholder="https://huggingface.co/…/D.pth", scale=2)
+        get_custom = gr.Button("Download custom pretrained")
     outcome = gr.Markdown()
     for control in choice:
         control.change(pretrained_availability, choice, availability, api_visibility="private")
     get_embedder.click(download_embedder, embedder, outcome, api_visibility="private")
     get_rmvpe.click(download_rmvpe, None, outcome, api_visibility="private")
+    get_custom.click(download_custom_pretrained, [custom_name, g_link, d_link], outcome, api_visibility="private")
     get_pretrained.click(download_pretrained, choice, outcome, api_visibility="private").then(
         pretrained_availability, choice, availability, api_visibility="private"
     )

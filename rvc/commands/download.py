@@ -40,6 +40,7 @@ examples:
   python -m rvc download --embedder spin-v2
   python -m rvc download --pretrained --sample-rate 40000 --vocoder hifi-gan
   python -m rvc download --piper-voice en_US-lessac-medium
+  python -m rvc download --custom-pretrained klm https://huggingface.co/u/r/blob/main/G.pth https://.../D.pth
   python -m rvc download --list"""
 
 
@@ -86,6 +87,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"a Piper text-to-speech voice (repeatable), e.g. {prerequisites.DEFAULT_PIPER_VOICE}; "
         f"catalogued: {', '.join(prerequisites.PIPER_VOICES)}",
     )
+    parser.add_argument(
+        "--custom-pretrained", nargs=3, metavar=("NAME", "G_LINK", "D_LINK"),
+        help="a community pretrained pair from two links into pretrained/custom/NAME/G.pth and D.pth, each "
+        "checked to be a generator / discriminator; train with --pretrained-g/--pretrained-d on them",
+    )  # fmt: skip
     parser.add_argument("--list", action="store_true", help="show every known file, whether present, and its path")
 
 
@@ -125,11 +131,35 @@ def _print_list() -> None:
                     print(f"            get it: python -m rvc download {item.download_args}")
 
 
+def _fetch_custom(name: str, g_link: str, d_link: str) -> int:
+    """Download and check a custom pretrained pair, with a progress bar per file; print how to train on it."""
+    from tqdm import tqdm
+
+    from rvc.tools.custom_pretrained import fetch_custom_pretrained
+
+    bars: dict[str, tqdm] = {}
+
+    def show(kind: str, done: int, total: int | None) -> None:
+        if kind not in bars:
+            bars[kind] = tqdm(total=total, initial=done, desc=f"{name} {kind}", unit="B", unit_scale=True)
+        bars[kind].update(done - bars[kind].n)
+
+    try:
+        g, d = fetch_custom_pretrained(name, g_link, d_link, progress=show)
+    finally:
+        for bar in bars.values():
+            bar.close()
+    print(f"saved: {g}\nsaved: {d}\ntrain on them with: --pretrained-g {g} --pretrained-d {d}")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     """List, or download the selected files that are missing, with a progress bar per file."""
     if args.list:
         _print_list()
         return 0
+    if args.custom_pretrained:
+        return _fetch_custom(*args.custom_pretrained)
     items = _selected(args) or prerequisites.essential_items()
     from tqdm import tqdm
 
