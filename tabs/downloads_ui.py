@@ -110,8 +110,8 @@ def download_custom_pretrained(
     except RVCError as error:
         return f"❌ {error}"
     return (
-        f"✅ Saved and checked `{g}` and `{d}`. To train on them, give these paths as the Train tab's custom "
-        f"pretrained G and D (`--pretrained-g {g} --pretrained-d {d}`)."
+        f"✅ Saved and checked `{g}` and `{d}`. To train on them, pick `{g.parent.name}` under the Train tab's "
+        f"Custom pretrained pair (`--pretrained-g {g} --pretrained-d {d}` on the command line)."
     )
 
 

@@ -15,6 +15,7 @@ from rvc import paths
 from rvc.errors import RVCError
 from rvc.option_spec import option_fields
 from rvc.presets import preset_file, preset_names
+from rvc.tools.custom_pretrained import custom_pretrained_dir, custom_pretrained_names
 from rvc.train import launcher
 from rvc.train.heldout import SCORES, TAG_PREFIX
 from rvc.train.layout import RunLayout
@@ -69,6 +70,14 @@ def list_runs() -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def use_custom_pretrained(name: str | None) -> tuple[dict, dict, dict]:
+    """Pretrained on, and the G and D paths of custom pair `name` (nothing changes without a pair)."""
+    if not name:
+        return gr.update(), gr.update(), gr.update()
+    folder = custom_pretrained_dir(name)
+    return gr.update(value=True), gr.update(value=str(folder / "G.pth")), gr.update(value=str(folder / "D.pth"))
 
 
 def list_presets() -> list[str]:
@@ -426,6 +435,12 @@ def build() -> None:
 
     with gr.Accordion("3. Train", open=True):
         c.update(_training_components())
+        with gr.Row(equal_height=True):
+            custom_pair = gr.Dropdown(
+                custom_pretrained_names(), value=None, label="Custom pretrained pair", scale=3,
+                info="Pairs fetched in the Download tab (pretrained/custom/<name>/); Use fills the G and D paths.",
+            )  # fmt: skip
+            use_pair = gr.Button("Use it", scale=1)
         with gr.Row():
             preset = gr.Dropdown(list_presets(), value=None, allow_custom_value=True, label="Preset", scale=3)
             load_button = gr.Button("Load preset", scale=1)
@@ -467,6 +482,10 @@ def build() -> None:
     progress_inputs = [name, heldout_score]
     private = {"api_visibility": "private"}
     gr.on(None, lambda: gr.update(choices=list_runs()), None, name, **private)  # page load
+    gr.on(None, lambda: gr.update(choices=custom_pretrained_names()), None, custom_pair, **private)
+    use_pair.click(
+        use_custom_pretrained, custom_pair, [c["pretrained"], c["pretrained_g"], c["pretrained_d"]], **private
+    )
     refresh_runs.click(lambda: gr.update(choices=list_runs()), outputs=name, **private)
     name.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)
     heldout_score.change(refresh_progress, inputs=progress_inputs, outputs=progress_outputs, **private)

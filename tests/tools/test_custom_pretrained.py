@@ -72,3 +72,13 @@ def test_the_cli_and_the_download_tab_fetch_a_pair(server, capsys):
     assert message.startswith("✅ Saved and checked") and custom_pretrained_names() == ["klm", "other"]
     message = download_custom_pretrained("bad", d_url, d_url, progress=lambda *args, **kwargs: None)
     assert message.startswith("❌ G.pth is not a generator (G) checkpoint")
+
+
+def test_the_train_tab_fills_the_pretrained_paths_from_a_pair(server):
+    from tabs import train as train_tab
+
+    fetch_custom_pretrained("klm", server.url("u/klm/resolve/main/G.pth"), server.url("u/klm/resolve/main/D.pth"))
+    on, g, d = train_tab.use_custom_pretrained("klm")
+    folder = paths.pretrained_dir() / "custom" / "klm"
+    assert (on["value"], g["value"], d["value"]) == (True, str(folder / "G.pth"), str(folder / "D.pth"))
+    assert all("value" not in update for update in train_tab.use_custom_pretrained(None))
