@@ -44,7 +44,7 @@ def check_dataset_folder(folder: str, progress=None) -> tuple[str, str | None]:
     return format_dataset_report(report), str(histogram)
 
 
-def build_dataset_check(dataset: gr.Textbox) -> None:
+def build_dataset_check(dataset: gr.Textbox | gr.Dropdown) -> None:
     """A "Check dataset" button under `dataset` with its report box and pitch histogram."""
     button = gr.Button("Check dataset", variant="secondary")
     result = gr.Code(label="Dataset check", language=None, interactive=False, lines=14, max_lines=40, visible=False)

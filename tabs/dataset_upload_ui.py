@@ -8,6 +8,14 @@ import gradio as gr
 from rvc.errors import RVCError
 
 
+def dataset_choices() -> list[str]:
+    """The folders of the datasets made by uploads, for the dataset picker."""
+    from rvc import paths
+
+    root = paths.datasets_dir()
+    return sorted(str(folder) for folder in root.iterdir() if folder.is_dir()) if root.is_dir() else []
+
+
 def upload_recordings(name: str, files: list[str] | None) -> tuple[str, dict]:
     """Copy the uploaded `files` into dataset `name`; the result line, and the dataset box set to its folder."""
     from rvc.train.dataset_folder import add_recordings
@@ -18,11 +26,13 @@ def upload_recordings(name: str, files: list[str] | None) -> tuple[str, dict]:
         return f"❌ {error}", gr.update()
     lines = [f"✅ Added {len(added.added)} recording(s) to `{added.folder}` ({added.total} in it now)."]
     lines += [f"- skipped {file}: {reason}" for file, reason in added.skipped]
-    return "\n".join(lines), gr.update(value=str(added.folder)) if added.added else gr.update()
+    if not added.added:
+        return "\n".join(lines), gr.update()
+    return "\n".join(lines), gr.update(choices=dataset_choices(), value=str(added.folder))
 
 
-def build_dataset_upload(dataset: gr.Textbox) -> None:
-    """An accordion to upload recordings into a named dataset; `dataset` is then set to its folder."""
+def build_dataset_upload(dataset: gr.Dropdown) -> None:
+    """An accordion to upload recordings into a named dataset; the `dataset` picker then lists and picks it."""
     with gr.Accordion("...or upload recordings into a new dataset", open=False):
         with gr.Row():
             name = gr.Textbox(label="Dataset name", placeholder="e.g. alice", scale=1)

@@ -23,7 +23,7 @@ from rvc.train.options import TrainOptions
 from rvc.train.progress import TrainingProgress
 from tabs import settings as settings_tab
 from tabs.dataset_check_ui import build_dataset_check
-from tabs.dataset_upload_ui import build_dataset_upload
+from tabs.dataset_upload_ui import build_dataset_upload, dataset_choices
 from tabs.option_controls import control_value, option_control, option_value, ui_option_names
 
 POLL_SECONDS = 2.0
@@ -419,7 +419,10 @@ def build() -> None:
 
     with gr.Accordion("1. Preprocess", open=True):
         with gr.Row():
-            dataset = gr.Textbox(label="Dataset folder", placeholder="folder of recordings; one sub-folder per speaker")
+            dataset = gr.Dropdown(
+                dataset_choices(), value=None, allow_custom_value=True, label="Dataset folder",
+                info="A folder of recordings (one sub-folder per speaker): type its path, or pick an uploaded dataset.",
+            )  # fmt: skip
             cores = max(os.cpu_count() or 1, 1)
             workers = gr.Slider(1, cores, cores, step=1, label="Worker processes")
         build_dataset_upload(dataset)
@@ -483,6 +486,7 @@ def build() -> None:
     private = {"api_visibility": "private"}
     gr.on(None, lambda: gr.update(choices=list_runs()), None, name, **private)  # page load
     gr.on(None, lambda: gr.update(choices=custom_pretrained_names()), None, custom_pair, **private)
+    gr.on(None, lambda: gr.update(choices=dataset_choices()), None, dataset, **private)
     use_pair.click(
         use_custom_pretrained, custom_pair, [c["pretrained"], c["pretrained_g"], c["pretrained_d"]], **private
     )

@@ -10,7 +10,7 @@ from rvc import paths
 from rvc.errors import RVCError
 from rvc.testing.synthetic_speech import synth_speech, write_wav
 from rvc.train.dataset_folder import add_recordings
-from tabs.dataset_upload_ui import upload_recordings
+from tabs.dataset_upload_ui import dataset_choices, upload_recordings
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_the_train_tab_upload_fills_the_dataset_box(uploads):
     folder = paths.datasets_dir() / "bob"
     assert message.splitlines()[0] == f"✅ Added 3 recording(s) to `{folder}` (3 in it now)."
     assert message.splitlines()[1].startswith("- skipped notes.txt: not an audio file")
-    assert box["value"] == str(folder)
+    assert box["value"] == str(folder) and box["choices"] == [str(folder)] == dataset_choices()
     message, box = upload_recordings("bob", None)
     assert message == "❌ choose the recordings to add (audio files: wav, flac, mp3, ...)" and "value" not in box
     message, box = upload_recordings("bob", [str(uploads[3])])
