@@ -17,7 +17,7 @@ from rvc.infer.options import ConversionOptions
 from rvc.prerequisites import DEFAULT_PIPER_VOICE
 from rvc.tts.base import PITCH_RANGE, RATE_RANGE
 from rvc.tts.engines import ENGINES
-from tabs import inference
+from tabs import conversion_presets_ui, inference
 from tabs.option_controls import option_control
 
 DEFAULT_TTS_VOICES = {"espeak": "en-us", "piper": DEFAULT_PIPER_VOICE, "edge": "en-US-AriaNeural"}
@@ -135,8 +135,10 @@ def build() -> dict[str, gr.components.Component]:
             *PITCH_RANGE, value=0, step=1, label="TTS pitch (semitones)", info="shifts the TTS voice before conversion"
         )
     with gr.Column(elem_id="tts-options"):
+        connect_presets = conversion_presets_ui.build()
         controls = {"index_path": index, **inference.build_option_controls()}
     options = [controls[key] for key in inference.control_keys()]
+    connect_presets(options)
     with gr.Row():
         convert_button = gr.Button("Speak and convert", variant="primary", elem_id="tts-convert")
         stop_button = gr.Button("Stop", variant="stop")

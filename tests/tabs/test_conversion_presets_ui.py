@@ -78,3 +78,13 @@ def test_the_inference_tab_connects_the_row_to_its_option_controls():
     options = [controls[key] for key in inference.control_keys()]
     assert events[presets_ui.load_preset].outputs[:-1] == options
     assert events[presets_ui.save_preset].inputs[1:] == options
+
+
+@pytest.mark.parametrize("tab", ["tts", "realtime"])
+def test_the_other_conversion_tabs_connect_the_row_too(tab):
+    import importlib
+
+    with gr.Blocks() as demo:
+        controls = importlib.import_module(f"tabs.{tab}").build()
+    (event,) = [fn for fn in demo.fns.values() if fn.fn is presets_ui.load_preset]
+    assert event.outputs[:-1] == [controls[key] for key in inference.control_keys()]

@@ -197,12 +197,3 @@ def test_device_pickers_list_inputs_and_outputs_or_say_why_not(monkeypatch):
     inputs, _outputs, _monitor, note = realtime.device_updates()
     assert inputs["choices"] == [("system default", -1)]
     assert note.startswith("Error: PortAudio, the audio-device library, is not installed")
-
-
-def test_the_presets_row_loads_into_the_stream_options():
-    from tabs import conversion_presets_ui
-
-    with gr.Blocks() as demo:
-        controls = realtime.build()
-    (event,) = [fn for fn in demo.fns.values() if fn.fn is conversion_presets_ui.load_preset]
-    assert event.outputs[:-1] == [controls[key] for key in inference.control_keys()]
