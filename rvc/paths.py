@@ -88,11 +88,22 @@ def voice_downloads_dir() -> Path:
     return weights_dir() / "downloads"
 
 
-def check_run_name(name: str) -> str:
-    """`name` unchanged if it is a plain folder name inside the logs folder, else RVCError saying what to type."""
-    if not name or name in (".", "..") or any(char in name for char in "/\\:"):
-        raise RVCError(f"invalid run name {name!r}: use a plain folder name without slashes or colons, e.g. my-voice")
+def check_plain_name(name: str, what: str, example: str) -> str:
+    """`name` unchanged if it can name a file or folder inside one of the app's folders (a run, a preset, a
+    dataset): not empty, no slashes or colons, no leading dot (which would hide it, or be "." or ".."); else
+    RVCError naming `what` and showing `example`."""
+    if not name:
+        raise RVCError(f"enter a {what}, e.g. {example}")
+    if name.startswith(".") or any(char in name for char in "/\\:"):
+        raise RVCError(
+            f"invalid {what} {name!r}: use a plain name without slashes, colons or a leading dot, e.g. {example}"
+        )
     return name
+
+
+def check_run_name(name: str) -> str:
+    """`name` unchanged if it is a plain folder name inside the logs folder (`check_plain_name`)."""
+    return check_plain_name(name, "run name", "my-voice")
 
 
 def run_dir(name: str) -> Path:

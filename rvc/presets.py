@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from rvc.errors import RVCError
+from rvc.paths import check_plain_name
 
 
 def preset_names(folder: Path) -> list[str]:
@@ -17,14 +18,9 @@ def preset_names(folder: Path) -> list[str]:
 
 
 def preset_file(folder: Path, name: str) -> Path:
-    """The file of preset `name` in `folder` (it may not exist yet); RVCError for an empty name or one with a
-    folder in it."""
-    name = (name or "").strip()
-    if not name:
-        raise RVCError("enter a preset name")
-    if "/" in name or "\\" in name or name.startswith("."):
-        raise RVCError(f"preset name {name!r} is not a plain file name: leave out slashes and leading dots")
-    return folder / f"{name}.json"
+    """The file of preset `name` in `folder` (it may not exist yet); RVCError for a name that is not plain
+    (`rvc.paths.check_plain_name`)."""
+    return folder / f"{check_plain_name((name or '').strip(), 'preset name', 'my-preset')}.json"
 
 
 def find_preset(folder: Path, name_or_path: str) -> Path:

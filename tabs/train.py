@@ -42,10 +42,7 @@ DEFAULT_SCORE = TrainOptions.__dataclass_fields__["best_score"].default
 
 
 def _run_name(name: str | None) -> str:
-    name = (name or "").strip()
-    if not name:
-        raise RVCError("enter a run name (a plain folder name, e.g. my-voice)")
-    return paths.check_run_name(name)
+    return paths.check_run_name((name or "").strip())
 
 
 def options_from_ui(name: str, values: dict) -> TrainOptions:

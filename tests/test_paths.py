@@ -60,6 +60,8 @@ def test_find_indexes_and_missing_logs_folder(tmp_path):
 
 def test_run_names_that_leave_the_logs_folder_are_refused():
     assert paths.check_run_name("my-voice_2") == "my-voice_2"
-    for name in ("", ".", "..", "../escape", "a/b", "a\\b", "C:voice"):
-        with pytest.raises(RVCError, match="invalid run name .*use a plain folder name"):
+    for name in (".", "..", ".hidden", "../escape", "a/b", "a\\b", "C:voice"):
+        with pytest.raises(RVCError, match="invalid run name .*use a plain name without slashes, colons or a leading"):
             paths.run_dir(name)
+    with pytest.raises(RVCError, match="^enter a run name, e.g. my-voice$"):
+        paths.run_dir("")

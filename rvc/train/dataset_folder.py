@@ -42,13 +42,8 @@ class AddedRecordings:
 
 
 def dataset_folder(name: str) -> Path:
-    """The folder of dataset `name` under `paths.datasets_dir()`; RVCError for an empty name or a path."""
-    name = (name or "").strip()
-    if not name or name.startswith(".") or any(char in name for char in "/\\:"):
-        raise RVCError(
-            f"enter a dataset name: a plain folder name without slashes or colons, e.g. alice (got {name!r})"
-        )
-    return paths.datasets_dir() / name
+    """The folder of dataset `name` under `paths.datasets_dir()`; RVCError for a name that is not plain."""
+    return paths.datasets_dir() / paths.check_plain_name((name or "").strip(), "dataset name", "alice")
 
 
 def free_name(folder: Path, name: str) -> Path:

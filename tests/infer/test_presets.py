@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import pytest
 
@@ -78,9 +79,11 @@ def test_presets_are_found_by_name_or_path_and_names_stay_in_their_folder(tmp_pa
     assert find_preset(folder, str(elsewhere)) == elsewhere
     with pytest.raises(RVCError, match=r"preset 'jazz' not found: .* \(music\)"):
         find_preset(folder, "jazz")
-    for bad in ("../x", "a/b", ".hidden", " "):
-        with pytest.raises(RVCError):
+    for bad in ("../x", "a/b", ".hidden"):
+        with pytest.raises(RVCError, match=f"invalid preset name {re.escape(repr(bad))}: use a plain name"):
             preset_file(folder, bad)
+    with pytest.raises(RVCError, match="^enter a preset name, e.g. my-preset$"):
+        preset_file(folder, " ")
 
 
 def test_the_cli_loads_a_preset_then_the_flags_given_override_it(tmp_path):

@@ -64,7 +64,10 @@ def test_preset_mistakes_are_one_line_messages(tmp_path, controls):
     bad.write_text('{"index_path": "x.index"}')
     assert presets_ui.import_preset(str(bad))[0].startswith("❌ Preset not imported: conversion preset bad.json holds")
     assert presets_ui.import_preset(None)[0] == "❌ Preset not imported: choose a .json preset file"
-    assert presets_ui.save_preset("", *control_values(controls))[0] == "❌ Preset not saved: enter a preset name"
+    assert (
+        presets_ui.save_preset("", *control_values(controls))[0]
+        == "❌ Preset not saved: enter a preset name, e.g. my-preset"
+    )
     message = presets_ui.save_preset("mine", *control_values(controls, {"protect": 0.9}))[0]
     assert message.startswith("❌ Preset not saved:") and "protect" in message
     assert presets_ui.load_preset(None)[-1] == "❌ choose a preset"

@@ -116,9 +116,12 @@ def test_preset_errors_are_messages(presets):
     message, _ = train_tab.save_preset("bad", "voice", *values)
     assert message.startswith("❌ Preset not saved: invalid training option: average running loss window")
     assert train_tab.save_preset("../x", "voice", *_values(CHANGED))[0] == (
-        "❌ Preset not saved: preset name '../x' is not a plain file name: leave out slashes and leading dots"
+        "❌ Preset not saved: invalid preset name '../x': use a plain name without slashes, colons or a leading dot, "
+        "e.g. my-preset"
     )
-    assert train_tab.save_preset(" ", "voice", *_values(CHANGED))[0] == "❌ Preset not saved: enter a preset name"
+    assert train_tab.save_preset(" ", "voice", *_values(CHANGED))[0] == (
+        "❌ Preset not saved: enter a preset name, e.g. my-preset"
+    )
     assert not presets.exists()
     assert train_tab.load_preset("missing")[-1].startswith("❌ training preset")
     presets.mkdir()
@@ -156,7 +159,7 @@ def test_start_stop_resume(stand_in):
 
 def test_start_errors_and_warnings(stand_in):
     message, timer = train_tab.start_training("", *_values(TrainOptions(name="x")))
-    assert message == "❌ enter a run name (a plain folder name, e.g. my-voice)" and not timer.active
+    assert message == "❌ enter a run name, e.g. my-voice" and not timer.active
     message, _ = train_tab.start_training("voice", *_values(TrainOptions(name="x", sample_rate=44100)))
     try:
         assert "⚠️ no public pretrained exists for HiFi-GAN v2 at 44100 Hz" in message

@@ -39,10 +39,17 @@ def test_audio_is_copied_nothing_is_replaced_and_the_rest_is_named(uploads):
     assert add_recordings("alice", [take2]).added == ["take2 (2).flac"]
 
 
-@pytest.mark.parametrize("name", ["", "  ", "../x", "a/b", ".hidden", "c:d"])
-def test_a_dataset_name_is_a_plain_folder_name(uploads, name):
-    with pytest.raises(RVCError, match="enter a dataset name"):
+@pytest.mark.parametrize("name", ["", "  "])
+def test_a_dataset_needs_a_name(uploads, name):
+    with pytest.raises(RVCError, match="^enter a dataset name, e.g. alice$"):
         add_recordings(name, uploads)
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", ".hidden", "c:d"])
+def test_a_dataset_name_is_a_plain_folder_name(uploads, name):
+    with pytest.raises(RVCError, match="invalid dataset name .*: use a plain name without slashes, colons or a"):
+        add_recordings(name, uploads)
+    assert not paths.datasets_dir().exists()
 
 
 def test_the_train_tab_upload_fills_the_dataset_box(uploads):
