@@ -36,21 +36,14 @@ def custom_pretrained_names() -> list[str]:
 
 
 def check_pretrained_file(path: Path, kind: str) -> None:
-    """RVCError unless `path` loads weights-only and holds the weights of a `kind` ("G" or "D") model."""
-    import pickle
-
-    import torch
+    """RVCError unless `path` loads weights-only (`rvc.models.torch_files`) and holds the weights of a `kind`
+    ("G" or "D") model."""
+    from rvc.models.torch_files import load_torch_file
 
     what, prefixes = KINDS[kind]
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError) as error:
-        raise RVCError(
-            f"{path.name} is not a PyTorch checkpoint that loads weights-only ({str(error).splitlines()[0][:120]}); "
-            "it was deleted"
-        ) from None
+    data = load_torch_file(path)
     weights = data.get("model", data.get("weight", data)) if isinstance(data, dict) else None
-    keys = [key for key in weights or {} if isinstance(key, str)] if isinstance(weights, dict) else []
+    keys = [key for key in weights if isinstance(key, str)] if isinstance(weights, dict) else []
     if not any(key.startswith(prefixes) for key in keys):
         found = ", ".join(sorted({key.split(".")[0] for key in keys})[:6]) or "no weights"
         raise RVCError(

@@ -54,8 +54,12 @@ def test_swapped_links_code_and_bad_names_are_refused_and_leave_no_file(server):
     buffer = io.BytesIO()
     torch.save({"model": {"enc_p.x": torch.zeros(1)}, "extra": Fraction(1, 3)}, buffer)  # needs code to unpickle
     server.files["/code/G.pth"] = buffer.getvalue()
-    with pytest.raises(RVCError, match="is not a PyTorch checkpoint that loads weights-only"):
+    with pytest.raises(RVCError, match=r"G.pth holds more than weights .*Fraction.*: it may contain code and was NOT"):
         fetch_custom_pretrained("code", server.url("code/G.pth"), d_url)
+    server.files["/page/G.pth"] = b"<!doctype html><html>Sign in to Hugging Face</html>"
+    with pytest.raises(RVCError, match="G.pth is a text/web page, not a model file; the download probably failed"):
+        fetch_custom_pretrained("page", server.url("page/G.pth"), d_url)
+    assert not (paths.pretrained_dir() / "custom" / "page" / "G.pth").exists()
     assert custom_pretrained_names() == []
     with pytest.raises(RVCError, match="invalid run name"):
         fetch_custom_pretrained("../up", g_url, d_url)
