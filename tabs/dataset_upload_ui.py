@@ -10,10 +10,9 @@ from rvc.errors import RVCError
 
 def dataset_choices() -> list[str]:
     """The folders of the datasets made by uploads, for the dataset picker."""
-    from rvc import paths
+    from rvc.train.dataset_folder import uploaded_datasets
 
-    root = paths.datasets_dir()
-    return sorted(str(folder) for folder in root.iterdir() if folder.is_dir()) if root.is_dir() else []
+    return [str(folder) for folder in uploaded_datasets()]
 
 
 def upload_recordings(name: str, files: list[str] | None) -> tuple[str, dict]:

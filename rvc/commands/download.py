@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+from collections.abc import Callable, Iterator
 
 from rvc import paths, prerequisites
 from rvc.configs import SAMPLE_RATES
@@ -131,24 +133,33 @@ def _print_list() -> None:
                     print(f"            get it: python -m rvc download {item.download_args}")
 
 
-def _fetch_custom(name: str, g_link: str, d_link: str) -> int:
-    """Download and check a custom pretrained pair, with a progress bar per file; print how to train on it."""
+@contextlib.contextmanager
+def _progress_bars() -> Iterator[Callable[[str, int, int | None], None]]:
+    """`show(label, done_bytes, total_bytes)`: one tqdm bar per label, all closed on leaving."""
     from tqdm import tqdm
-
-    from rvc.tools.custom_pretrained import fetch_custom_pretrained
 
     bars: dict[str, tqdm] = {}
 
-    def show(kind: str, done: int, total: int | None) -> None:
-        if kind not in bars:
-            bars[kind] = tqdm(total=total, initial=done, desc=f"{name} {kind}", unit="B", unit_scale=True)
-        bars[kind].update(done - bars[kind].n)
+    def show(label: str, done: int, total: int | None) -> None:
+        if label not in bars:
+            bars[label] = tqdm(total=total, initial=done, desc=label, unit="B", unit_scale=True, unit_divisor=1024)
+        bars[label].update(done - bars[label].n)
 
     try:
-        g, d = fetch_custom_pretrained(name, g_link, d_link, progress=show)
+        yield show
     finally:
         for bar in bars.values():
             bar.close()
+
+
+def _fetch_custom(name: str, g_link: str, d_link: str) -> int:
+    """Download and check a custom pretrained pair, with a progress bar per file; print how to train on it."""
+    from rvc.tools.custom_pretrained import fetch_custom_pretrained
+
+    with _progress_bars() as show:
+        g, d = fetch_custom_pretrained(
+            name, g_link, d_link, progress=lambda kind, *sizes: show(f"{name} {kind}", *sizes)
+        )
     print(f"saved: {g}\nsaved: {d}\ntrain on them with: --pretrained-g {g} --pretrained-d {d}")
     return 0
 
@@ -161,28 +172,13 @@ def run(args: argparse.Namespace) -> int:
     if args.custom_pretrained:
         return _fetch_custom(*args.custom_pretrained)
     items = _selected(args) or prerequisites.essential_items()
-    from tqdm import tqdm
-
     from rvc.downloads import download_missing
 
     for item in items:
         if item.present:
             print(f"already present: {item.path}")
-    bars: dict[str, tqdm] = {}
-
-    def show(item: prerequisites.Prerequisite, done: int, total: int | None) -> None:
-        bar = bars.get(item.name)
-        if bar is None:
-            bar = bars[item.name] = tqdm(
-                total=total, initial=done, desc=item.name, unit="B", unit_scale=True, unit_divisor=1024
-            )
-        bar.update(done - bar.n)
-
-    try:
-        fetched = download_missing(items, progress=show)
-    finally:
-        for bar in bars.values():
-            bar.close()
+    with _progress_bars() as show:
+        fetched = download_missing(items, progress=lambda item, *sizes: show(item.name, *sizes))
     for path in fetched:
         print(f"saved: {path}")
     return 0

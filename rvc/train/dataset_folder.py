@@ -46,6 +46,12 @@ def dataset_folder(name: str) -> Path:
     return paths.datasets_dir() / paths.check_plain_name((name or "").strip(), "dataset name", "alice")
 
 
+def uploaded_datasets() -> list[Path]:
+    """The dataset folders under `paths.datasets_dir()`, sorted (none when it does not exist)."""
+    root = paths.datasets_dir()
+    return sorted(folder for folder in root.iterdir() if folder.is_dir()) if root.is_dir() else []
+
+
 def free_name(folder: Path, name: str) -> Path:
     """`folder/name`, or `folder/<stem> (k).<ext>` with the lowest k >= 2 that is not taken."""
     target = folder / name

@@ -36,10 +36,10 @@ from rvc.train.run_config import check_version
 from rvc.train.running_loss import EpochMean, WindowAverage
 
 RUNNING_LOSS_KEY = "running_loss"
-# Within an epoch, progress.json is rewritten after a step at most this often (and after the first step), so the
-# UI moves on during a long CPU epoch instead of waiting for its end.
-STEP_PROGRESS_SECONDS = 10.0
 """G checkpoint entry with the partial window of the average running loss."""
+STEP_PROGRESS_SECONDS = 10.0
+"""Within an epoch, progress.json is rewritten after a step at most this often (and after the first step), so
+the UI moves on during a long CPU epoch instead of waiting for its end."""
 AVERAGE_TAGS = {
     "loss/g/total": "Average_Loss/Generator_Avg_Total",
     "loss/g/adv": "Average_Loss/Generator_Avg_ADV",
