@@ -41,6 +41,10 @@ def read_conversion_preset(path: Path) -> dict[str, Any]:
     """The options preset file `path` holds, checked (unknown fields and bad values are RVCError)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RVCError(
+            f"conversion preset {path} not found: pick one of the listed presets, or save one first"
+        ) from None
     except OSError as error:
         raise RVCError(f"cannot read conversion preset {path}: {error.strerror or error}") from None
     except ValueError as error:

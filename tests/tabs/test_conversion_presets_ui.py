@@ -71,7 +71,10 @@ def test_preset_mistakes_are_one_line_messages(tmp_path, controls):
     message = presets_ui.save_preset("mine", *control_values(controls, {"protect": 0.9}))[0]
     assert message.startswith("❌ Preset not saved:") and "protect" in message
     assert presets_ui.load_preset(None)[-1] == "❌ choose a preset"
-    assert presets_ui.load_preset("jazz")[-1].startswith("❌ cannot read conversion preset")
+    assert presets_ui.load_preset("jazz")[-1] == (
+        f"❌ conversion preset {conversion_presets_dir() / 'jazz.json'} not found: pick one of the listed presets, "
+        "or save one first"
+    )
     assert all(update == {"__type__": "update"} for update in presets_ui.load_preset("jazz")[:-1])
 
 
